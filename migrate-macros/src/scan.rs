@@ -1,0 +1,297 @@
+//! Reading the migrations directory: which files are migrations, and what each one says.
+//!
+//! A file is a migration when its name is `<version>_<description>.sql`, or `.up.sql` /
+//! `.down.sql` for a reversible one. These names are ignored: hidden files and folders
+//! (starting with `.`), `README*`, and editor droppings (`*~`, `#*#`, `*.swp`, `*.swo`,
+//! `*.bak`, `*.orig`, `*.rej`). Anything else is reported, so that a misnamed migration
+//! (`0004_add_index.sq`, `4-add-index.sql`) is an error instead of being skipped.
+
+use std::path::{Path, PathBuf};
+
+use crate::directive::{self, Directives};
+use crate::input::Input;
+
+/// Which part of a migration a file holds.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Role {
+    /// `<v>_<d>.sql`: an irreversible migration.
+    Simple,
+    /// `<v>_<d>.up.sql`
+    Up,
+    /// `<v>_<d>.down.sql`
+    Down,
+}
+
+/// One migration file, read and checked on its own.
+pub struct File {
+    /// The file name, as it is in the directory.
+    pub name: String,
+    /// The absolute path, for `include_str!`.
+    pub path: PathBuf,
+    /// The version, leading zeros dropped.
+    pub version: i64,
+    /// The description: `[A-Za-z0-9_-]+`.
+    pub description: String,
+    /// The file name without `.sql`, `.up.sql` or `.down.sql`: what an up/down pair shares.
+    pub stem: String,
+    /// Simple, up or down.
+    pub role: Role,
+    /// The content, UTF-8.
+    pub content: String,
+    /// Directives from the file's header.
+    pub directives: Directives,
+}
+
+/// The result of scanning: the directory and its migration files, sorted by name.
+pub struct Dir {
+    /// The resolved directory.
+    pub path: PathBuf,
+    /// Every migration file that passed the per-file checks.
+    pub files: Vec<File>,
+}
+
+/// Collects problem messages and turns them into one combined compile error.
+#[derive(Default)]
+pub struct Problems(Vec<String>);
+
+impl Problems {
+    pub fn push(&mut self, message: String) {
+        self.0.push(message);
+    }
+
+    pub fn into_result<T>(self, input: &Input, value: T) -> syn::Result<T> {
+        let mut messages = self.0.into_iter();
+        let Some(first) = messages.next() else {
+            return Ok(value);
+        };
+        let mut error = input.error(first);
+        for message in messages {
+            error.combine(input.error(message));
+        }
+        Err(error)
+    }
+}
+
+/// Reads the directory named by `input` and every migration in it.
+pub fn scan(input: &Input) -> syn::Result<Dir> {
+    let path = input.resolve()?;
+    let shown = &input.path;
+    if !path.exists() {
+        return Err(input.error(format!(
+            "migrations directory `{shown}` does not exist (the path is relative to the directory of the crate's Cargo.toml)"
+        )));
+    }
+    if !path.is_dir() {
+        return Err(input.error(format!(
+            "`{shown}` is not a directory: give the directory that holds the migration files"
+        )));
+    }
+
+    let mut problems = Problems::default();
+    let mut files = Vec::new();
+    let walker = walkdir::WalkDir::new(&path)
+        .min_depth(1)
+        .max_depth(1)
+        .follow_links(true)
+        .sort_by_file_name();
+    for entry in walker {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(error) => {
+                problems.push(format!("cannot read `{shown}`: {error}"));
+                continue;
+            }
+        };
+        let Some(name) = entry.file_name().to_str() else {
+            problems.push(format!(
+                "`{}` in `{shown}`: the file name is not valid UTF-8; rename it",
+                entry.file_name().to_string_lossy()
+            ));
+            continue;
+        };
+        if is_ignored(name) {
+            continue;
+        }
+        if entry.file_type().is_dir() {
+            problems.push(format!(
+                "`{name}/` in `{shown}`: migrations are files directly in the directory, not folders (move it out, or name it `.{name}` to have it ignored)"
+            ));
+            continue;
+        }
+        match read_file(name, entry.path()) {
+            Ok(file) => files.push(file),
+            Err(messages) => messages.into_iter().for_each(|m| problems.push(m)),
+        }
+    }
+    if files.is_empty() && problems.0.is_empty() {
+        problems.push(format!(
+            "migrations directory `{shown}` contains no migrations; add a file such as `0001_create_users.sql`"
+        ));
+    }
+    problems.into_result(input, Dir { path, files })
+}
+
+/// Names the scanner passes over without a word (see the module docs).
+pub fn is_ignored(name: &str) -> bool {
+    const DROPPINGS: &[&str] = &[".swp", ".swo", ".bak", ".orig", ".rej"];
+    name.starts_with('.')
+        || name.starts_with("README")
+        || name.ends_with('~')
+        || (name.starts_with('#') && name.ends_with('#'))
+        || DROPPINGS.iter().any(|suffix| name.ends_with(suffix))
+}
+
+/// What a file name says, before the file is read.
+#[derive(Debug, PartialEq)]
+pub struct Name<'a> {
+    pub version: i64,
+    pub description: &'a str,
+    pub stem: &'a str,
+    pub role: Role,
+}
+
+/// Parses a migration file name; the error explains what is wrong with it.
+pub fn parse_name(name: &str) -> Result<Name<'_>, String> {
+    const FORM: &str = "expected `<version>_<description>.sql`, `.up.sql` or `.down.sql`, e.g. `0001_create_users.sql`";
+    let (stem, role) = if let Some(stem) = name.strip_suffix(".up.sql") {
+        (stem, Role::Up)
+    } else if let Some(stem) = name.strip_suffix(".down.sql") {
+        (stem, Role::Down)
+    } else if let Some(stem) = name.strip_suffix(".sql") {
+        (stem, Role::Simple)
+    } else {
+        return Err(format!(
+            "`{name}` is not a migration file: {FORM} (hidden files, `README*` and editor backups are ignored)"
+        ));
+    };
+    let Some((digits, description)) = stem.split_once('_') else {
+        return Err(format!("cannot parse `{name}`: {FORM}"));
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!(
+            "cannot parse `{name}`: the version `{digits}` must be digits only; {FORM}"
+        ));
+    }
+    if description.is_empty() {
+        return Err(format!(
+            "cannot parse `{name}`: the description after `{digits}_` is empty; {FORM}"
+        ));
+    }
+    if let Some(bad) = description
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '_' || *c == '-'))
+    {
+        return Err(format!(
+            "cannot parse `{name}`: the description may hold ASCII letters, digits, `_` and `-`, not `{bad}`"
+        ));
+    }
+    let version = digits.bytes().try_fold(0i64, |acc, b| {
+        acc.checked_mul(10)?.checked_add(i64::from(b - b'0'))
+    });
+    let Some(version) = version else {
+        return Err(format!(
+            "`{name}`: version {digits} is too large; versions must fit a signed 64-bit integer (at most {})",
+            i64::MAX
+        ));
+    };
+    Ok(Name {
+        version,
+        description,
+        stem,
+        role,
+    })
+}
+
+fn read_file(name: &str, path: &Path) -> Result<File, Vec<String>> {
+    let parsed = parse_name(name).map_err(|m| vec![m])?;
+    let bytes =
+        std::fs::read(path).map_err(|error| vec![format!("cannot read `{name}`: {error}")])?;
+    let content = String::from_utf8(bytes).map_err(|error| {
+        vec![format!(
+            "`{name}` is not valid UTF-8 (invalid byte at offset {}); save it as UTF-8",
+            error.utf8_error().valid_up_to()
+        )]
+    })?;
+    let body = content.strip_prefix('\u{feff}').unwrap_or(&content);
+    if body.trim().is_empty() {
+        return Err(vec![format!(
+            "`{name}` is empty; write the migration, or delete the file"
+        )]);
+    }
+    let directives = directive::parse(name, body)?;
+    let Some(path_str) = path.to_str() else {
+        return Err(vec![format!("the path of `{name}` is not valid UTF-8")]);
+    };
+    Ok(File {
+        name: name.to_owned(),
+        path: PathBuf::from(path_str),
+        version: parsed.version,
+        description: parsed.description.to_owned(),
+        stem: parsed.stem.to_owned(),
+        role: parsed.role,
+        content,
+        directives,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_sqlx_names() {
+        let name = parse_name("0024_add-threads.up.sql").expect("valid");
+        assert_eq!(
+            name,
+            Name {
+                version: 24,
+                description: "add-threads",
+                stem: "0024_add-threads",
+                role: Role::Up
+            }
+        );
+        assert_eq!(
+            parse_name("20251026163739_x.sql").map(|n| n.version),
+            Ok(20251026163739)
+        );
+        assert_eq!(parse_name("0_init.sql").map(|n| n.version), Ok(0));
+        assert_eq!(
+            parse_name("9223372036854775807_max.sql").map(|n| n.version),
+            Ok(i64::MAX)
+        );
+    }
+
+    #[test]
+    fn rejects_bad_names() {
+        for bad in [
+            "x_a.sql",
+            "1.sql",
+            "1_.sql",
+            "_a.sql",
+            "1_a b.sql",
+            "1a_b.sql",
+            "1_a.sq",
+            "1_ä.sql",
+        ] {
+            assert!(parse_name(bad).is_err(), "{bad} should be rejected");
+        }
+        let overflow = parse_name("9223372036854775808_too_big.sql").expect_err("overflow");
+        assert!(overflow.contains("too large"), "{overflow}");
+    }
+
+    #[test]
+    fn ignores_documented_names() {
+        for name in [
+            ".hidden.sql",
+            "README.md",
+            "README",
+            "0001_a.sql~",
+            "#0001_a.sql#",
+            "0001_a.sql.swp",
+            "x.orig",
+        ] {
+            assert!(is_ignored(name), "{name}");
+        }
+        assert!(!is_ignored("0001_a.sql"));
+    }
+}

@@ -1,0 +1,257 @@
+//! PostgreSQL: a session advisory lock on one dedicated connection, and one transaction per
+//! migration unless it says `-- migrate:no-transaction`.
+
+use std::time::Instant;
+
+use sqlx::pool::PoolConnection;
+use sqlx::postgres::{PgDatabaseError, PgErrorPosition};
+use sqlx::{AssertSqlSafe, Connection, Postgres};
+
+use super::{migration_error, sealed, Outcome, Pool, Session};
+use crate::history::{AppliedMigration, HistoryTable};
+use crate::migration::Migration;
+use crate::Error;
+
+impl sealed::Sealed for sqlx::PgPool {}
+
+impl Pool for sqlx::PgPool {
+    type Session = PgSession;
+
+    async fn open_session(&self) -> Result<PgSession, Error> {
+        let conn = self
+            .acquire()
+            .await
+            .map_err(Error::db("acquiring a connection from the pool"))?;
+        Ok(PgSession {
+            conn: Some(conn),
+            locked: false,
+        })
+    }
+}
+
+/// A PostgreSQL session. See [`Session`].
+#[doc(hidden)]
+pub struct PgSession {
+    conn: Option<PoolConnection<Postgres>>,
+    locked: bool,
+}
+
+impl Drop for PgSession {
+    fn drop(&mut self) {
+        // Dropped while holding the lock (an error in unlock, a panic, a cancelled future):
+        // the connection must not go back to the pool with the lock still held.
+        if self.locked {
+            if let Some(conn) = self.conn.as_mut() {
+                conn.close_on_drop();
+            }
+        }
+    }
+}
+
+fn position(error: &sqlx::Error) -> Option<usize> {
+    let sqlx::Error::Database(db) = error else {
+        return None;
+    };
+    match db.try_downcast_ref::<PgDatabaseError>()?.position()? {
+        PgErrorPosition::Original(position) => Some(position),
+        PgErrorPosition::Internal { .. } => None,
+    }
+}
+
+fn is_missing_table(error: &sqlx::Error) -> bool {
+    // 42P01 undefined_table, 3F000 invalid_schema_name
+    matches!(error, sqlx::Error::Database(db) if matches!(db.code().as_deref(), Some("42P01" | "3F000")))
+}
+
+impl PgSession {
+    fn conn(&mut self) -> &mut PoolConnection<Postgres> {
+        // Only `finish` takes the connection, and it consumes the session.
+        self.conn.as_mut().expect("session used after finish")
+    }
+}
+
+impl Session for PgSession {
+    async fn read_history(
+        &mut self,
+        table: &HistoryTable,
+    ) -> Result<Option<Vec<AppliedMigration>>, Error> {
+        let sql = format!(
+            "SELECT version, name, checksum, success FROM {} ORDER BY version",
+            table.quoted('"')
+        );
+        let rows: Result<Vec<(i64, String, Vec<u8>, bool)>, _> = sqlx::query_as(AssertSqlSafe(sql))
+            .fetch_all(&mut **self.conn())
+            .await;
+        match rows {
+            Ok(rows) => Ok(Some(
+                rows.into_iter()
+                    .map(|(version, name, checksum, success)| AppliedMigration {
+                        version,
+                        name,
+                        checksum,
+                        success,
+                    })
+                    .collect(),
+            )),
+            Err(error) if is_missing_table(&error) => Ok(None),
+            Err(error) => Err(Error::db("reading the history table")(error)),
+        }
+    }
+
+    async fn try_lock(&mut self, table: &HistoryTable) -> Result<bool, Error> {
+        let locked: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+            .bind(table.lock_key())
+            .fetch_one(&mut **self.conn())
+            .await
+            .map_err(Error::db("taking the advisory lock"))?;
+        self.locked = locked;
+        Ok(locked)
+    }
+
+    async fn lock_holder(&mut self, table: &HistoryTable) -> Option<String> {
+        let key = table.lock_key();
+        // A bigint advisory key is stored as classid (high half), objid (low half), objsubid 1.
+        let holder: Option<(i32, String, f64)> = sqlx::query_as(
+            "SELECT a.pid, a.application_name, \
+                    EXTRACT(EPOCH FROM now() - COALESCE(a.xact_start, a.backend_start))::float8 \
+             FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
+             WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 \
+               AND l.classid::bigint = (($1 >> 32) & 4294967295) \
+               AND l.objid::bigint = ($1 & 4294967295) \
+             LIMIT 1",
+        )
+        .bind(key)
+        .fetch_optional(&mut **self.conn())
+        .await
+        .ok()
+        .flatten();
+        holder.map(|(pid, application, seconds)| {
+            let application = if application.is_empty() {
+                "(no application_name)".to_owned()
+            } else {
+                format!("`{application}`")
+            };
+            format!("backend pid {pid}, application {application}, busy for {seconds:.0}s")
+        })
+    }
+
+    async fn unlock(&mut self, table: &HistoryTable) -> Result<(), Error> {
+        let released: bool = sqlx::query_scalar("SELECT pg_advisory_unlock($1)")
+            .bind(table.lock_key())
+            .fetch_one(&mut **self.conn())
+            .await
+            .map_err(Error::db("releasing the advisory lock"))?;
+        if released {
+            self.locked = false;
+        }
+        Ok(())
+    }
+
+    async fn create_history(&mut self, table: &HistoryTable) -> Result<(), Error> {
+        let conn = self.conn();
+        if let Some(schema) = table.schema() {
+            sqlx::raw_sql(AssertSqlSafe(format!(
+                "CREATE SCHEMA IF NOT EXISTS \"{schema}\""
+            )))
+            .execute(&mut **conn)
+            .await
+            .map_err(Error::db("creating the history table's schema"))?;
+        }
+        let sql = format!(
+            "CREATE TABLE IF NOT EXISTS {} (
+                version BIGINT PRIMARY KEY,
+                name TEXT NOT NULL,
+                checksum BYTEA NOT NULL,
+                success BOOLEAN NOT NULL,
+                applied_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+                duration_us BIGINT NOT NULL,
+                down_script TEXT
+            )",
+            table.quoted('"')
+        );
+        sqlx::raw_sql(AssertSqlSafe(sql))
+            .execute(&mut **conn)
+            .await
+            .map_err(Error::db("creating the history table"))?;
+        Ok(())
+    }
+
+    async fn apply(
+        &mut self,
+        table: &HistoryTable,
+        migration: &'static Migration,
+    ) -> Result<Outcome, Error> {
+        let insert = format!(
+            "INSERT INTO {} (version, name, checksum, success, duration_us, down_script) VALUES ($1, $2, $3, $4, $5, $6)",
+            table.quoted('"')
+        );
+        let record = |success: bool, micros: i64| {
+            sqlx::query(AssertSqlSafe(insert.clone()))
+                .bind(migration.version())
+                .bind(migration.name())
+                .bind(&migration.checksum()[..])
+                .bind(success)
+                .bind(micros)
+                .bind(migration.down().map(|d| d.sql()))
+        };
+        let script = migration.up();
+        let started = Instant::now();
+        let conn = self.conn();
+
+        if script.no_transaction() {
+            let result = sqlx::raw_sql(script.sql()).execute(&mut **conn).await;
+            let micros = micros(started);
+            return match result {
+                Ok(_) => {
+                    record(true, micros)
+                        .execute(&mut **conn)
+                        .await
+                        .map_err(Error::db("recording a migration in the history table"))?;
+                    Ok(Outcome::Applied(started.elapsed()))
+                }
+                Err(error) => {
+                    // Whatever ran before the failure stays; mark it so no later run goes on blindly.
+                    let marked = record(false, micros).execute(&mut **conn).await;
+                    if let Err(mark_error) = marked {
+                        tracing::error!(version = migration.version(), error = %mark_error, "could not mark the failed migration as dirty");
+                    }
+                    let at = position(&error);
+                    Err(migration_error(migration, script, error, false, at))
+                }
+            };
+        }
+
+        let mut tx = conn
+            .begin()
+            .await
+            .map_err(Error::db("starting a transaction"))?;
+        if let Err(error) = sqlx::raw_sql(script.sql()).execute(&mut *tx).await {
+            let at = position(&error);
+            if let Err(rollback) = tx.rollback().await {
+                tracing::warn!(error = %rollback, "rollback after a failed migration failed; the server discards the transaction");
+            }
+            return Err(migration_error(migration, script, error, true, at));
+        }
+        record(true, micros(started))
+            .execute(&mut *tx)
+            .await
+            .map_err(Error::db("recording a migration in the history table"))?;
+        tx.commit()
+            .await
+            .map_err(|error| migration_error(migration, script, error, true, None))?;
+        Ok(Outcome::Applied(started.elapsed()))
+    }
+
+    async fn finish(mut self, dirty: bool) {
+        let Some(conn) = self.conn.take() else { return };
+        if dirty || self.locked {
+            if let Err(error) = conn.close().await {
+                tracing::debug!(%error, "closing the migration connection failed");
+            }
+        }
+    }
+}
+
+fn micros(started: Instant) -> i64 {
+    i64::try_from(started.elapsed().as_micros()).unwrap_or(i64::MAX)
+}

@@ -1,0 +1,131 @@
+//! The error type.
+
+use std::time::Duration;
+
+/// Everything that can go wrong while migrating. Each variant names the migration and file
+/// involved and says what to do about it.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// An applied migration's file was edited after it was applied.
+    #[error(
+        "migration {version} (`{file}`) was edited after it was applied: the database recorded checksum {applied}, the file now has {embedded}; \
+         restore the file as it was and put the change in a new migration"
+    )]
+    ChecksumMismatch {
+        /// The version.
+        version: i64,
+        /// The file in the binary.
+        file: String,
+        /// Hex checksum recorded in the history table.
+        applied: String,
+        /// Hex checksum of the file in this binary.
+        embedded: String,
+    },
+
+    /// The database has a migration that this binary does not contain.
+    #[error(
+        "migration {version} `{name}` is applied in the database but missing from this binary: \
+         deploy a binary that contains it, or restore its file to the migrations directory"
+    )]
+    MissingFromBinary {
+        /// The version.
+        version: i64,
+        /// The description recorded in the history table.
+        name: String,
+    },
+
+    /// A pending migration has a lower version than one already applied, typically after two
+    /// branches each added a migration.
+    #[error(
+        "migration {version} (`{file}`) is pending but migration {highest_applied} is already applied: \
+         renumber `{file}` above {highest_applied} so that migrations apply in order"
+    )]
+    OutOfOrder {
+        /// The version of the pending migration.
+        version: i64,
+        /// Its file.
+        file: String,
+        /// The highest version already applied.
+        highest_applied: i64,
+    },
+
+    /// A migration is marked as failed in the history (it ran outside a transaction and
+    /// stopped part-way).
+    #[error(
+        "migration {version} `{name}` failed part-way in an earlier run and is marked dirty: \
+         check what it applied, repair the database by hand, then delete its row from the history table"
+    )]
+    Dirty {
+        /// The version.
+        version: i64,
+        /// The description recorded in the history table.
+        name: String,
+    },
+
+    /// A migration failed; for transactional migrations nothing of it was kept.
+    #[error("migration {version} (`{file}`) failed{}: {message}", if *.rolled_back { ", and was rolled back" } else { " outside a transaction, so part of it may have been applied" })]
+    Migration {
+        /// The version.
+        version: i64,
+        /// The file that failed.
+        file: String,
+        /// The database's message.
+        message: String,
+        /// Whether the failure was rolled back completely.
+        rolled_back: bool,
+        /// The underlying error.
+        #[source]
+        source: sqlx::Error,
+    },
+
+    /// Another runner held the migration lock for longer than the configured deadline.
+    #[error("timed out after {waited:?} waiting for the migration lock on `{table}`{}; another runner is still migrating, or died holding the lock (raise `Migrator::lock_timeout` if migrations legitimately take this long)", match .holder { Some(h) => format!(" held by {h}"), None => String::new() })]
+    LockTimeout {
+        /// How long this runner waited.
+        waited: Duration,
+        /// The history table whose lock was awaited.
+        table: String,
+        /// Who holds it, when the database can tell.
+        holder: Option<String>,
+    },
+
+    /// The history table name is not a plain identifier.
+    #[error("invalid history table name `{0}`: use letters, digits and `_` (at most 63), optionally as `schema.table`")]
+    InvalidTableName(String),
+
+    /// A row of the history table could not be understood.
+    #[error("the history table `{table}` holds a row this version cannot read: {detail}")]
+    CorruptHistory {
+        /// The history table.
+        table: String,
+        /// What is wrong.
+        detail: String,
+    },
+
+    /// A database error outside any one migration (connecting, locking, reading the history).
+    #[error("database error while {context}: {source}")]
+    Database {
+        /// What the migrator was doing.
+        context: &'static str,
+        /// The underlying error.
+        #[source]
+        source: sqlx::Error,
+    },
+
+    /// An I/O error outside the database (the SQLite lock file).
+    #[error("I/O error while {context}: {source}")]
+    Io {
+        /// What the migrator was doing.
+        context: String,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    pub(crate) fn db(context: &'static str) -> impl FnOnce(sqlx::Error) -> Error {
+        move |source| Error::Database { context, source }
+    }
+}

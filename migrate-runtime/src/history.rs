@@ -1,0 +1,148 @@
+//! The history table: its name, and the rows read from it.
+
+use std::fmt;
+
+use crate::Error;
+
+/// The default history table name.
+pub const DEFAULT_TABLE: &str = "_migrate_history";
+
+/// A validated history table name, optionally schema-qualified (`schema.table`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HistoryTable {
+    schema: Option<String>,
+    name: String,
+}
+
+fn valid_identifier(s: &str) -> bool {
+    let mut chars = s.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && s.len() <= 63
+}
+
+impl HistoryTable {
+    /// Parses `table` or `schema.table`; each part must be a plain identifier
+    /// (`[A-Za-z_][A-Za-z0-9_]*`, at most 63 bytes), so it is safe to quote into SQL.
+    pub fn parse(name: &str) -> Result<Self, Error> {
+        let invalid = || Error::InvalidTableName(name.to_owned());
+        let (schema, table) = match name.split_once('.') {
+            Some((schema, table)) => (Some(schema), table),
+            None => (None, name),
+        };
+        if !valid_identifier(table) || schema.is_some_and(|s| !valid_identifier(s)) {
+            return Err(invalid());
+        }
+        Ok(HistoryTable {
+            schema: schema.map(str::to_owned),
+            name: table.to_owned(),
+        })
+    }
+
+    /// The schema, if qualified.
+    pub fn schema(&self) -> Option<&str> {
+        self.schema.as_deref()
+    }
+
+    /// The table name without its schema.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The name quoted with `quote` on each part (`"` for PostgreSQL and SQLite, `` ` `` for MySQL).
+    /// The parts are validated identifiers, so quoting cannot be escaped.
+    pub(crate) fn quoted(&self, quote: char) -> String {
+        match &self.schema {
+            Some(schema) => format!("{quote}{schema}{quote}.{quote}{}{quote}", self.name),
+            None => format!("{quote}{}{quote}", self.name),
+        }
+    }
+
+    /// A 64-bit key for advisory locks, stable across processes and versions of this crate.
+    pub(crate) fn lock_key(&self) -> i64 {
+        let digest = crate::migration::checksum(format!("migrate-lock:{self}").as_bytes());
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(&digest[..8]);
+        i64::from_be_bytes(bytes)
+    }
+}
+
+impl Default for HistoryTable {
+    fn default() -> Self {
+        HistoryTable {
+            schema: None,
+            name: DEFAULT_TABLE.to_owned(),
+        }
+    }
+}
+
+impl fmt::Display for HistoryTable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.schema {
+            Some(schema) => write!(f, "{schema}.{}", self.name),
+            None => f.write_str(&self.name),
+        }
+    }
+}
+
+/// One row of the history table.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AppliedMigration {
+    /// The version.
+    pub version: i64,
+    /// The description at the time it was applied.
+    pub name: String,
+    /// The checksum of the up file that was applied.
+    pub checksum: Vec<u8>,
+    /// `false` when the migration stopped part-way outside a transaction (dirty).
+    pub success: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_plain_and_qualified_names() {
+        let table = HistoryTable::parse("app.history_v2").expect("valid");
+        assert_eq!(table.quoted('"'), "\"app\".\"history_v2\"");
+        assert_eq!(
+            HistoryTable::parse("_t")
+                .map(|t| t.quoted('`'))
+                .ok()
+                .as_deref(),
+            Some("`_t`")
+        );
+    }
+
+    #[test]
+    fn rejects_names_that_could_inject_sql() {
+        for hostile in [
+            "t\"; DROP TABLE users; --",
+            "a.b.c",
+            "",
+            "1table",
+            "t t",
+            "t`",
+            ".t",
+            "s.",
+            &"x".repeat(64),
+        ] {
+            assert!(
+                matches!(
+                    HistoryTable::parse(hostile),
+                    Err(Error::InvalidTableName(_))
+                ),
+                "{hostile:?} accepted"
+            );
+        }
+    }
+
+    #[test]
+    fn lock_key_depends_on_the_qualified_name() {
+        let a = HistoryTable::parse("a.t").expect("valid").lock_key();
+        let b = HistoryTable::parse("b.t").expect("valid").lock_key();
+        assert_ne!(a, b);
+        assert_eq!(a, HistoryTable::parse("a.t").expect("valid").lock_key());
+    }
+}

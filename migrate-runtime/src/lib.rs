@@ -1,0 +1,38 @@
+//! Runtime of [`migrate`](https://docs.rs/migrate): applies migrations embedded by
+//! `migrate::embed_migrations!` to PostgreSQL or SQLite through the application's own sqlx pool.
+//!
+//! Applications depend on the `migrate` crate, which re-exports everything here; this crate
+//! is its implementation.
+//!
+//! ```
+//! use migrate_runtime::checksum;
+//! // Checksums ignore the line-ending style of the checkout.
+//! assert_eq!(checksum(b"SELECT 1;\r\n"), checksum(b"SELECT 1;\n"));
+//! ```
+
+#![warn(missing_docs)]
+// Without a backend feature nothing calls the helpers the backends share; that build exists
+// only so the facade can compile for build scripts.
+#![cfg_attr(not(any(feature = "postgres", feature = "sqlite")), allow(dead_code))]
+
+mod backend;
+mod error;
+mod history;
+mod migration;
+mod migrator;
+mod plan;
+mod report;
+
+pub use backend::Pool;
+pub use error::Error;
+pub use history::{AppliedMigration, HistoryTable, DEFAULT_TABLE};
+pub use migration::{checksum, Migration, Migrations, Script};
+pub use migrator::{Migrator, DEFAULT_LOCK_TIMEOUT};
+pub use report::{Applied, Report};
+
+/// Items that generated code and the backends use; not part of the public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::backend::{Outcome, Session};
+    pub use crate::migration::{Migration, Migrations, Script};
+}

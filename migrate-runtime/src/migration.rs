@@ -1,0 +1,166 @@
+//! Migrations as the macro embeds them.
+
+use sha2::{Digest, Sha256};
+
+/// One SQL file of a migration: the up (or simple) file, or the down file.
+#[derive(Debug)]
+pub struct Script {
+    file: &'static str,
+    sql: &'static str,
+    no_transaction: bool,
+}
+
+impl Script {
+    #[doc(hidden)]
+    pub const fn new(file: &'static str, sql: &'static str, no_transaction: bool) -> Self {
+        Script {
+            file,
+            sql,
+            no_transaction,
+        }
+    }
+
+    /// The file name, e.g. `0003_add_threads.up.sql`.
+    pub fn file(&self) -> &'static str {
+        self.file
+    }
+
+    /// The SQL, without a leading byte order mark.
+    pub fn sql(&self) -> &'static str {
+        self.sql.strip_prefix('\u{feff}').unwrap_or(self.sql)
+    }
+
+    /// Whether the file asked to run outside a transaction (`-- migrate:no-transaction`).
+    pub fn no_transaction(&self) -> bool {
+        self.no_transaction
+    }
+}
+
+/// One migration embedded by `embed_migrations!`; each is also a named item
+/// (`migrations::V3_ADD_THREADS`) that serves as a typed target.
+#[derive(Debug)]
+pub struct Migration {
+    version: i64,
+    name: &'static str,
+    up: Script,
+    down: Option<Script>,
+    checksum: [u8; 32],
+}
+
+impl Migration {
+    #[doc(hidden)]
+    pub const fn new(
+        version: i64,
+        name: &'static str,
+        up: Script,
+        down: Option<Script>,
+        checksum: [u8; 32],
+    ) -> Self {
+        Migration {
+            version,
+            name,
+            up,
+            down,
+            checksum,
+        }
+    }
+
+    /// The version, e.g. `3` for `0003_add_threads.sql`.
+    pub fn version(&self) -> i64 {
+        self.version
+    }
+
+    /// The description, e.g. `add_threads`.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// The up file (for a simple migration, its only file).
+    pub fn up(&self) -> &Script {
+        &self.up
+    }
+
+    /// The down file of a reversible migration.
+    pub fn down(&self) -> Option<&Script> {
+        self.down.as_ref()
+    }
+
+    /// Whether the migration has a down file.
+    pub fn is_reversible(&self) -> bool {
+        self.down.is_some()
+    }
+
+    /// SHA-256 of the up file, computed at compile time (see [`checksum`]).
+    pub fn checksum(&self) -> &[u8; 32] {
+        &self.checksum
+    }
+}
+
+/// The ordered list of migrations that `embed_migrations!` generates as `migrations::MIGRATIONS`.
+#[derive(Debug)]
+pub struct Migrations {
+    source: &'static str,
+    list: &'static [&'static Migration],
+}
+
+impl Migrations {
+    #[doc(hidden)]
+    pub const fn new(source: &'static str, list: &'static [&'static Migration]) -> Self {
+        Migrations { source, list }
+    }
+
+    /// The directory they were embedded from, as written in the macro call.
+    pub fn source(&self) -> &'static str {
+        self.source
+    }
+
+    /// The migrations in version order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = &'static Migration> + '_ {
+        self.list.iter().copied()
+    }
+
+    /// The number of migrations.
+    pub fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    /// The migration with this version, if embedded.
+    pub fn get(&self, version: i64) -> Option<&'static Migration> {
+        self.list
+            .binary_search_by_key(&version, |m| m.version)
+            .ok()
+            .map(|index| self.list[index])
+    }
+}
+
+/// The checksum `embed_migrations!` computes for a migration file: SHA-256 of its content
+/// with a leading byte order mark removed and every CRLF turned into LF, so that a checkout
+/// with Windows line endings does not look like an edited migration.
+///
+/// ```
+/// let unix = migrate_runtime::checksum(b"CREATE TABLE t (id INT);\n");
+/// let windows = migrate_runtime::checksum(b"\xEF\xBB\xBFCREATE TABLE t (id INT);\r\n");
+/// assert_eq!(unix, windows);
+/// ```
+pub fn checksum(content: &[u8]) -> [u8; 32] {
+    let body = content.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(content);
+    let mut hasher = Sha256::new();
+    let mut rest = body;
+    while let Some(at) = rest.windows(2).position(|w| w == b"\r\n") {
+        hasher.update(&rest[..at]);
+        hasher.update(b"\n");
+        rest = &rest[at + 2..];
+    }
+    hasher.update(rest);
+    hasher.finalize().into()
+}
+
+/// Lower-case hex of a checksum, for messages.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,2 @@
+DROP INDEX conversations_active;
+ALTER TABLE conversations DROP COLUMN archived_at;
