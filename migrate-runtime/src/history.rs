@@ -58,8 +58,10 @@ impl HistoryTable {
         }
     }
 
-    /// A 64-bit key for advisory locks, stable across processes and versions of this crate.
-    pub(crate) fn lock_key(&self) -> i64 {
+    /// The 64-bit key of the PostgreSQL advisory lock that guards this table: the first 8
+    /// bytes of SHA-256 over `migrate-lock:<schema.table>`, stable across processes and
+    /// versions of this crate. Useful to find the lock's holder in `pg_locks`.
+    pub fn lock_key(&self) -> i64 {
         let digest = crate::migration::checksum(format!("migrate-lock:{self}").as_bytes());
         let mut bytes = [0u8; 8];
         bytes.copy_from_slice(&digest[..8]);

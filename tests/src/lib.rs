@@ -1,1 +1,190 @@
+//! Helpers shared by the integration tests: fresh databases on real servers, named uniquely so
+//! tests run in parallel, and dropped afterwards, also when the test fails.
+//!
+//! PostgreSQL comes from `POSTGRES_URL` (default `postgres://postgres:postgres@127.0.0.1:5432/postgres`,
+//! used as the admin connection that creates and drops test databases). When the server is
+//! unreachable a test is skipped with a printed reason, except when `CI` is set: then it fails.
 
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use sqlx::{Connection, PgConnection, PgPool, SqlitePool};
+
+/// The admin URL of the PostgreSQL server used by the tests.
+pub fn postgres_admin_url() -> String {
+    std::env::var("POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres:postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+/// A name no other test (in this or another process) uses.
+pub fn unique_name(prefix: &str) -> String {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    format!(
+        "{prefix}_{}_{}_{nanos}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst)
+    )
+}
+
+/// The URL of database `name` on the server of `admin_url`.
+pub fn with_database(admin_url: &str, name: &str) -> String {
+    let (base, query) = admin_url
+        .split_once('?')
+        .map_or((admin_url, None), |(b, q)| (b, Some(q)));
+    let base = match base.rfind('/') {
+        Some(slash) if slash > base.find("://").map_or(0, |s| s + 2) => &base[..slash],
+        _ => base,
+    };
+    match query {
+        Some(query) => format!("{base}/{name}?{query}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+/// A fresh PostgreSQL database, dropped (with `FORCE`) when this value is dropped.
+pub struct PgDatabase {
+    /// Its name.
+    pub name: String,
+    /// Its URL.
+    pub url: String,
+    admin_url: String,
+}
+
+impl PgDatabase {
+    /// Creates a database, or returns `None` (after printing why) when the server is
+    /// unreachable outside CI. In CI an unreachable server fails the test.
+    pub async fn create() -> Option<PgDatabase> {
+        let admin_url = postgres_admin_url();
+        let mut admin = match PgConnection::connect(&admin_url).await {
+            Ok(conn) => conn,
+            Err(error) => {
+                if std::env::var_os("CI").is_some() {
+                    panic!("PostgreSQL at {admin_url} is unreachable and CI is set: {error}");
+                }
+                eprintln!(
+                    "SKIPPED: PostgreSQL at {admin_url} is unreachable ({error}); set POSTGRES_URL"
+                );
+                return None;
+            }
+        };
+        let name = unique_name("migrate_test");
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+            .execute(&mut admin)
+            .await
+            .expect("create the test database");
+        let url = with_database(&admin_url, &name);
+        Some(PgDatabase {
+            name,
+            url,
+            admin_url,
+        })
+    }
+
+    /// A new pool on this database.
+    pub async fn pool(&self) -> PgPool {
+        PgPool::connect(&self.url)
+            .await
+            .expect("connect to the test database")
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        let admin_url = self.admin_url.clone();
+        let name = self.name.clone();
+        // Drop runs inside the test's runtime; a thread of its own can block on a new one.
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            runtime.block_on(async {
+                let mut admin = PgConnection::connect(&admin_url)
+                    .await
+                    .map_err(std::io::Error::other)?;
+                sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                )))
+                .execute(&mut admin)
+                .await
+                .map_err(std::io::Error::other)?;
+                Ok::<(), std::io::Error>(())
+            })
+        })
+        .join();
+        if !matches!(dropped, Ok(Ok(()))) {
+            eprintln!(
+                "warning: could not drop test database {}: {dropped:?}",
+                self.name
+            );
+        }
+    }
+}
+
+/// A SQLite database file in a temporary directory that is deleted when this value is dropped.
+pub struct SqliteFile {
+    /// The database file.
+    pub path: PathBuf,
+    /// Its URL (created if missing).
+    pub url: String,
+    _dir: TempDir,
+}
+
+struct TempDir(PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+impl SqliteFile {
+    /// A new, not yet existing database file.
+    pub fn new() -> SqliteFile {
+        let dir = std::env::temp_dir().join(unique_name("migrate_test_sqlite"));
+        std::fs::create_dir_all(&dir).expect("create a temporary directory");
+        let path = dir.join("test.db");
+        let url = format!("sqlite://{}?mode=rwc", path.display());
+        SqliteFile {
+            path,
+            url,
+            _dir: TempDir(dir),
+        }
+    }
+
+    /// A new pool on this file.
+    pub async fn pool(&self) -> SqlitePool {
+        SqlitePool::connect(&self.url)
+            .await
+            .expect("open the SQLite file")
+    }
+}
+
+impl Default for SqliteFile {
+    fn default() -> Self {
+        SqliteFile::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_database;
+
+    #[test]
+    fn replaces_the_database_in_a_url() {
+        assert_eq!(
+            with_database("postgres://u:p@h:5432/postgres", "x"),
+            "postgres://u:p@h:5432/x"
+        );
+        assert_eq!(
+            with_database("postgres://u:p@h:5432", "x"),
+            "postgres://u:p@h:5432/x"
+        );
+        assert_eq!(
+            with_database("postgres://h/db?sslmode=disable", "x"),
+            "postgres://h/x?sslmode=disable"
+        );
+    }
+}

@@ -111,9 +111,11 @@ impl Session for PgSession {
     async fn lock_holder(&mut self, table: &HistoryTable) -> Option<String> {
         let key = table.lock_key();
         // A bigint advisory key is stored as classid (high half), objid (low half), objsubid 1.
-        let holder: Option<(i32, String, f64)> = sqlx::query_as(
+        // PostgreSQL does not record when an advisory lock was granted; the holder's session
+        // age and state are the closest it can tell.
+        let holder: Option<(i32, String, f64, Option<String>)> = sqlx::query_as(
             "SELECT a.pid, a.application_name, \
-                    EXTRACT(EPOCH FROM now() - COALESCE(a.xact_start, a.backend_start))::float8 \
+                    EXTRACT(EPOCH FROM now() - a.backend_start)::float8, a.state \
              FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
              WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 \
                AND l.classid::bigint = (($1 >> 32) & 4294967295) \
@@ -125,13 +127,16 @@ impl Session for PgSession {
         .await
         .ok()
         .flatten();
-        holder.map(|(pid, application, seconds)| {
+        holder.map(|(pid, application, seconds, state)| {
             let application = if application.is_empty() {
                 "(no application_name)".to_owned()
             } else {
                 format!("`{application}`")
             };
-            format!("backend pid {pid}, application {application}, busy for {seconds:.0}s")
+            let state = state.unwrap_or_else(|| "unknown".to_owned());
+            format!(
+                "backend pid {pid}, application {application}, connected for {seconds:.0}s, state {state}"
+            )
         })
     }
 
