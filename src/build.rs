@@ -26,6 +26,9 @@
 //! paths it names; if your build script relied on cargo's default of rerunning on any change
 //! in the package, name those paths too.
 
+// The example above is a whole build script, so its `fn main` is the point.
+#![allow(clippy::needless_doctest_main)]
+
 use std::io::Write;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};

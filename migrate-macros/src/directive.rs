@@ -32,7 +32,7 @@ pub fn parse(file: &str, content: &str) -> Result<Directives, Vec<String>> {
         let number = index + 1;
         match classify(body) {
             Comment::Plain => {}
-            Comment::Directive(name) if name == "no-transaction" => directives.no_transaction = true,
+            Comment::Directive("no-transaction") => directives.no_transaction = true,
             Comment::Directive(name) => problems.push(format!(
                 "`{file}` line {number}: unknown directive `-- migrate:{name}`{}; known directives: {}",
                 suggestion(name),

@@ -81,6 +81,53 @@ pub trait Session: Send {
     fn finish(self, dirty: bool) -> impl Future<Output = ()> + Send;
 }
 
+/// A row of the history table as the backends read it: version, name, checksum, success.
+pub(crate) type HistoryRow = (i64, String, Vec<u8>, bool);
+
+/// The query that reads the history, oldest first.
+pub(crate) fn select_history(table: &HistoryTable, quote: char) -> String {
+    format!(
+        "SELECT version, name, checksum, success FROM {} ORDER BY version",
+        table.quoted(quote)
+    )
+}
+
+/// The statement that records one migration; `params` are the backend's six placeholders.
+pub(crate) fn insert_history(table: &HistoryTable, quote: char, params: [&str; 6]) -> String {
+    let [version, name, checksum, success, duration, down] = params;
+    format!(
+        "INSERT INTO {} (version, name, checksum, success, duration_us, down_script) \
+         VALUES ({version}, {name}, {checksum}, {success}, {duration}, {down})",
+        table.quoted(quote)
+    )
+}
+
+/// The result of reading the history: `Ok(None)` when the table does not exist yet.
+pub(crate) fn history_from_rows(
+    rows: Result<Vec<HistoryRow>, sqlx::Error>,
+    is_missing_table: impl Fn(&sqlx::Error) -> bool,
+) -> Result<Option<Vec<AppliedMigration>>, Error> {
+    match rows {
+        Ok(rows) => Ok(Some(
+            rows.into_iter()
+                .map(|(version, name, checksum, success)| AppliedMigration {
+                    version,
+                    name,
+                    checksum,
+                    success,
+                })
+                .collect(),
+        )),
+        Err(error) if is_missing_table(&error) => Ok(None),
+        Err(error) => Err(Error::db("reading the history table")(error)),
+    }
+}
+
+/// Microseconds since `started`, for the history table.
+pub(crate) fn micros(started: std::time::Instant) -> i64 {
+    i64::try_from(started.elapsed().as_micros()).unwrap_or(i64::MAX)
+}
+
 /// Turns a failed statement into [`Error::Migration`], with the database's message and,
 /// where the database reports a character position, the line and column in the file.
 pub(crate) fn migration_error(

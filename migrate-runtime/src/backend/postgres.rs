@@ -7,7 +7,10 @@ use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgDatabaseError, PgErrorPosition};
 use sqlx::{AssertSqlSafe, Connection, Postgres};
 
-use super::{migration_error, sealed, Outcome, Pool, Session};
+use super::{
+    history_from_rows, insert_history, micros, migration_error, sealed, select_history, HistoryRow,
+    Outcome, Pool, Session,
+};
 use crate::history::{AppliedMigration, HistoryTable};
 use crate::migration::Migration;
 use crate::Error;
@@ -75,27 +78,10 @@ impl Session for PgSession {
         &mut self,
         table: &HistoryTable,
     ) -> Result<Option<Vec<AppliedMigration>>, Error> {
-        let sql = format!(
-            "SELECT version, name, checksum, success FROM {} ORDER BY version",
-            table.quoted('"')
-        );
-        let rows: Result<Vec<(i64, String, Vec<u8>, bool)>, _> = sqlx::query_as(AssertSqlSafe(sql))
+        let rows = sqlx::query_as::<_, HistoryRow>(AssertSqlSafe(select_history(table, '"')))
             .fetch_all(&mut **self.conn())
             .await;
-        match rows {
-            Ok(rows) => Ok(Some(
-                rows.into_iter()
-                    .map(|(version, name, checksum, success)| AppliedMigration {
-                        version,
-                        name,
-                        checksum,
-                        success,
-                    })
-                    .collect(),
-            )),
-            Err(error) if is_missing_table(&error) => Ok(None),
-            Err(error) => Err(Error::db("reading the history table")(error)),
-        }
+        history_from_rows(rows, is_missing_table)
     }
 
     async fn try_lock(&mut self, table: &HistoryTable) -> Result<bool, Error> {
@@ -110,7 +96,8 @@ impl Session for PgSession {
 
     async fn lock_holder(&mut self, table: &HistoryTable) -> Option<String> {
         let key = table.lock_key();
-        // A bigint advisory key is stored as classid (high half), objid (low half), objsubid 1.
+        // Advisory locks are per database. A bigint key is stored as classid (high half),
+        // objid (low half), objsubid 1.
         // PostgreSQL does not record when an advisory lock was granted; the holder's session
         // age and state are the closest it can tell.
         let holder: Option<(i32, String, f64, Option<String>)> = sqlx::query_as(
@@ -118,6 +105,7 @@ impl Session for PgSession {
                     EXTRACT(EPOCH FROM now() - a.backend_start)::float8, a.state \
              FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
              WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 \
+               AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
                AND l.classid::bigint = (($1 >> 32) & 4294967295) \
                AND l.objid::bigint = ($1 & 4294967295) \
              LIMIT 1",
@@ -186,10 +174,7 @@ impl Session for PgSession {
         table: &HistoryTable,
         migration: &'static Migration,
     ) -> Result<Outcome, Error> {
-        let insert = format!(
-            "INSERT INTO {} (version, name, checksum, success, duration_us, down_script) VALUES ($1, $2, $3, $4, $5, $6)",
-            table.quoted('"')
-        );
+        let insert = insert_history(table, '"', ["$1", "$2", "$3", "$4", "$5", "$6"]);
         let record = |success: bool, micros: i64| {
             sqlx::query(AssertSqlSafe(insert.clone()))
                 .bind(migration.version())
@@ -255,8 +240,4 @@ impl Session for PgSession {
             }
         }
     }
-}
-
-fn micros(started: Instant) -> i64 {
-    i64::try_from(started.elapsed().as_micros()).unwrap_or(i64::MAX)
 }

@@ -13,7 +13,10 @@ use std::time::Instant;
 use sqlx::pool::PoolConnection;
 use sqlx::{AssertSqlSafe, Connection, Sqlite};
 
-use super::{migration_error, sealed, Outcome, Pool, Session};
+use super::{
+    history_from_rows, insert_history, micros, migration_error, sealed, select_history, HistoryRow,
+    Outcome, Pool, Session,
+};
 use crate::history::{AppliedMigration, HistoryTable};
 use crate::migration::Migration;
 use crate::Error;
@@ -76,27 +79,10 @@ impl Session for SqliteSession {
         &mut self,
         table: &HistoryTable,
     ) -> Result<Option<Vec<AppliedMigration>>, Error> {
-        let sql = format!(
-            "SELECT version, name, checksum, success FROM {} ORDER BY version",
-            table.quoted('"')
-        );
-        let rows: Result<Vec<(i64, String, Vec<u8>, bool)>, _> = sqlx::query_as(AssertSqlSafe(sql))
+        let rows = sqlx::query_as::<_, HistoryRow>(AssertSqlSafe(select_history(table, '"')))
             .fetch_all(&mut **self.conn())
             .await;
-        match rows {
-            Ok(rows) => Ok(Some(
-                rows.into_iter()
-                    .map(|(version, name, checksum, success)| AppliedMigration {
-                        version,
-                        name,
-                        checksum,
-                        success,
-                    })
-                    .collect(),
-            )),
-            Err(error) if is_missing_table(&error) => Ok(None),
-            Err(error) => Err(Error::db("reading the history table")(error)),
-        }
+        history_from_rows(rows, is_missing_table)
     }
 
     async fn try_lock(&mut self, _table: &HistoryTable) -> Result<bool, Error> {
@@ -161,9 +147,7 @@ impl Session for SqliteSession {
         migration: &'static Migration,
     ) -> Result<Outcome, Error> {
         let quoted = table.quoted('"');
-        let insert = format!(
-            "INSERT INTO {quoted} (version, name, checksum, success, duration_us, down_script) VALUES (?, ?, ?, ?, ?, ?)"
-        );
+        let insert = insert_history(table, '"', ["?"; 6]);
         let record = |success: bool, micros: i64| {
             sqlx::query(AssertSqlSafe(insert.clone()))
                 .bind(migration.version())
@@ -241,8 +225,4 @@ impl Session for SqliteSession {
             }
         }
     }
-}
-
-fn micros(started: Instant) -> i64 {
-    i64::try_from(started.elapsed().as_micros()).unwrap_or(i64::MAX)
 }
