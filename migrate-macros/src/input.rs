@@ -17,7 +17,9 @@ pub struct Input {
 impl Parse for Input {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         if input.is_empty() {
-            return Err(input.error(
+            // `input.error` would prefix "unexpected end of input".
+            return Err(syn::Error::new(
+                Span::call_site(),
                 "expected the migrations directory, e.g. `embed_migrations!(\"migrations\")`",
             ));
         }

@@ -42,12 +42,17 @@ pub struct File {
     pub directives: Directives,
 }
 
-/// The result of scanning: the directory and its migration files, sorted by name.
+/// The result of scanning: the directory, its migration files sorted by name, and the
+/// problems found so far. A file whose name parses is listed even when its content has a
+/// problem, so that the checks across files still see it (an empty `.up.sql` must not make
+/// its `.down.sql` look like an orphan).
 pub struct Dir {
     /// The resolved directory.
     pub path: PathBuf,
-    /// Every migration file that passed the per-file checks.
+    /// Every file with a migration name.
     pub files: Vec<File>,
+    /// Problems with single files.
+    pub problems: Problems,
 }
 
 /// Collects problem messages and turns them into one combined compile error.
@@ -57,6 +62,10 @@ pub struct Problems(Vec<String>);
 impl Problems {
     pub fn push(&mut self, message: String) {
         self.0.push(message);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 
     pub fn into_result<T>(self, input: &Input, value: T) -> syn::Result<T> {
@@ -118,17 +127,20 @@ pub fn scan(input: &Input) -> syn::Result<Dir> {
             ));
             continue;
         }
-        match read_file(name, entry.path()) {
-            Ok(file) => files.push(file),
-            Err(messages) => messages.into_iter().for_each(|m| problems.push(m)),
-        }
+        let (file, messages) = read_file(name, entry.path());
+        files.extend(file);
+        messages.into_iter().for_each(|m| problems.push(m));
     }
-    if files.is_empty() && problems.0.is_empty() {
+    if files.is_empty() && problems.is_empty() {
         problems.push(format!(
             "migrations directory `{shown}` contains no migrations; add a file such as `0001_create_users.sql`"
         ));
     }
-    problems.into_result(input, Dir { path, files })
+    Ok(Dir {
+        path,
+        files,
+        problems,
+    })
 }
 
 /// Names the scanner passes over without a word (see the module docs).
@@ -165,7 +177,9 @@ pub fn parse_name(name: &str) -> Result<Name<'_>, String> {
         ));
     };
     let Some((digits, description)) = stem.split_once('_') else {
-        return Err(format!("cannot parse `{name}`: {FORM}"));
+        return Err(format!(
+            "cannot parse `{name}`: there is no `_` between the version and the description; {FORM}"
+        ));
     };
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err(format!(
@@ -181,8 +195,13 @@ pub fn parse_name(name: &str) -> Result<Name<'_>, String> {
         .chars()
         .find(|c| !(c.is_ascii_alphanumeric() || *c == '_' || *c == '-'))
     {
+        let bad = match bad {
+            ' ' => "a space".to_owned(),
+            c if c.is_whitespace() || c.is_control() => format!("the character {c:?}"),
+            c => format!("`{c}`"),
+        };
         return Err(format!(
-            "cannot parse `{name}`: the description may hold ASCII letters, digits, `_` and `-`, not `{bad}`"
+            "cannot parse `{name}`: the description may hold ASCII letters, digits, `_` and `-`, not {bad}; {FORM}"
         ));
     }
     let version = digits.bytes().try_fold(0i64, |acc, b| {
@@ -190,7 +209,7 @@ pub fn parse_name(name: &str) -> Result<Name<'_>, String> {
     });
     let Some(version) = version else {
         return Err(format!(
-            "`{name}`: version {digits} is too large; versions must fit a signed 64-bit integer (at most {})",
+            "`{name}`: version {digits} is too large; renumber it to fit a signed 64-bit integer (at most {})",
             i64::MAX
         ));
     };
@@ -202,35 +221,68 @@ pub fn parse_name(name: &str) -> Result<Name<'_>, String> {
     })
 }
 
-fn read_file(name: &str, path: &Path) -> Result<File, Vec<String>> {
-    let parsed = parse_name(name).map_err(|m| vec![m])?;
-    let bytes =
-        std::fs::read(path).map_err(|error| vec![format!("cannot read `{name}`: {error}")])?;
-    let content = String::from_utf8(bytes).map_err(|error| {
-        vec![format!(
-            "`{name}` is not valid UTF-8 (invalid byte at offset {}); save it as UTF-8",
-            error.utf8_error().valid_up_to()
-        )]
-    })?;
-    let body = content.strip_prefix('\u{feff}').unwrap_or(&content);
-    if body.trim().is_empty() {
-        return Err(vec![format!(
-            "`{name}` is empty; write the migration, or delete the file"
-        )]);
-    }
-    let directives = directive::parse(name, body)?;
-    let Some(path_str) = path.to_str() else {
-        return Err(vec![format!("the path of `{name}` is not valid UTF-8")]);
+/// Reads one file. Returns the file when its name parses (even if its content has
+/// problems, see [`Dir`]), and every problem found.
+fn read_file(name: &str, path: &Path) -> (Option<File>, Vec<String>) {
+    let parsed = match parse_name(name) {
+        Ok(parsed) => parsed,
+        Err(message) => return (None, vec![message]),
     };
-    Ok(File {
+    let mut problems = Vec::new();
+    let content = match std::fs::read(path) {
+        Ok(bytes) => decode(name, bytes).unwrap_or_else(|message| {
+            problems.push(message);
+            String::new()
+        }),
+        Err(error) => {
+            problems.push(format!("cannot read `{name}`: {error}"));
+            String::new()
+        }
+    };
+    let body = content.strip_prefix('\u{feff}').unwrap_or(&content);
+    let mut directives = Directives::default();
+    if problems.is_empty() {
+        if body.trim().is_empty() {
+            problems.push(format!(
+                "`{name}` is empty; write the migration, or delete the file"
+            ));
+        } else {
+            match directive::parse(name, body) {
+                Ok(found) => directives = found,
+                Err(messages) => problems.extend(messages),
+            }
+        }
+    }
+    if path.to_str().is_none() {
+        problems.push(format!(
+            "the path of `{name}` is not valid UTF-8; move the project to a UTF-8 path"
+        ));
+    }
+    let file = File {
         name: name.to_owned(),
-        path: PathBuf::from(path_str),
+        path: path.to_path_buf(),
         version: parsed.version,
         description: parsed.description.to_owned(),
         stem: parsed.stem.to_owned(),
         role: parsed.role,
         content,
         directives,
+    };
+    (Some(file), problems)
+}
+
+/// The content as UTF-8, or a message that says what encoding it seems to be in.
+fn decode(name: &str, bytes: Vec<u8>) -> Result<String, String> {
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return Err(format!(
+            "`{name}` is UTF-16 (it starts with a UTF-16 byte order mark); save it as UTF-8"
+        ));
+    }
+    String::from_utf8(bytes).map_err(|error| {
+        format!(
+            "`{name}` is not valid UTF-8 (invalid byte at offset {}); save it as UTF-8",
+            error.utf8_error().valid_up_to()
+        )
     })
 }
 

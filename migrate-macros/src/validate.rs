@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use crate::input::Input;
-use crate::scan::{Dir, File, Problems, Role};
+use crate::scan::{Dir, File, Role};
 
 /// One migration: its up (or simple) file and, when reversible, its down file.
 pub struct Migration {
@@ -27,7 +27,7 @@ pub fn validate(input: &Input, dir: Dir) -> syn::Result<Set> {
     for file in dir.files {
         by_version.entry(file.version).or_default().push(file);
     }
-    let mut problems = Problems::default();
+    let mut problems = dir.problems;
     let mut migrations = Vec::with_capacity(by_version.len());
     for (version, files) in by_version {
         match group(version, files) {
@@ -87,8 +87,9 @@ fn group(version: i64, files: Vec<File>) -> Result<Migration, String> {
         (1, 0, 0) | (0, 1, 1) => {}
         (1, _, _) => {
             return Err(format!(
-                "migration version {version} is both simple and reversible: {} (keep `<name>.sql` alone, or only the `.up.sql`/`.down.sql` pair)",
-                names(&all)
+                "migration version {version} is both simple and reversible: {} (keep `{stem}.sql` alone, or only `{stem}.up.sql` with `{stem}.down.sql`)",
+                names(&all),
+                stem = all[0].stem
             ))
         }
         (0, 1, 0) => {
