@@ -2,7 +2,7 @@
 //! apply on SQLite and PostgreSQL, produce the schema the application expects, and carry the
 //! down scripts of their reversible steps.
 
-use migrate_tests::{PgDatabase, SqliteFile};
+use migrate_tests::{pg_relation_exists, PgDatabase, SqliteFile};
 
 migrate::embed_migrations!("../migrations");
 
@@ -52,12 +52,7 @@ async fn apply_on_postgres() {
     let report = migrations::run(&pool).await.expect("migrate");
     assert_eq!(report.applied().len(), migrations::MIGRATIONS.len());
     for table in TABLES {
-        let exists: bool = sqlx::query_scalar("SELECT to_regclass($1) IS NOT NULL")
-            .bind(table)
-            .fetch_one(&pool)
-            .await
-            .expect("to_regclass");
-        assert!(exists, "table {table}");
+        assert!(pg_relation_exists(&pool, table).await, "table {table}");
     }
     assert!(migrations::run(&pool).await.expect("re-run").is_noop());
 }

@@ -2,7 +2,7 @@
 //! embed and apply cleanly: atuin's server schema on PostgreSQL (PL/pgSQL functions in
 //! dollar quotes, triggers, an enum) and atuin's client schema on SQLite.
 
-use migrate_tests::{PgDatabase, SqliteFile};
+use migrate_tests::{pg_relation_exists, PgDatabase, SqliteFile};
 
 mod atuin_server {
     migrate::embed_migrations!("../../shared/corpus/atuin-server-postgres/migrations");
@@ -30,12 +30,7 @@ async fn atuin_server_applies_on_postgres() {
         "store",
         "total_history_count_user",
     ] {
-        let exists: bool = sqlx::query_scalar("SELECT to_regclass($1) IS NOT NULL")
-            .bind(table)
-            .fetch_one(&pool)
-            .await
-            .expect("to_regclass");
-        assert!(exists, "table {table}");
+        assert!(pg_relation_exists(&pool, table).await, "table {table}");
     }
     assert!(atuin_server::migrations::run(&pool)
         .await

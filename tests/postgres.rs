@@ -10,47 +10,17 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use migrate::Error;
-use migrate_tests::PgDatabase;
+use migrate_tests::fixtures::{
+    basic, concurrent, edited, failing, gap, no_transaction, slow, truncated,
+};
+use migrate_tests::{pg_relation_exists, run_processes, PgDatabase};
 use sqlx::{Connection, PgPool};
-
-mod basic {
-    migrate::embed_migrations!("fixtures/basic");
-}
-mod edited {
-    migrate::embed_migrations!("fixtures/basic_edited");
-}
-mod truncated {
-    migrate::embed_migrations!("fixtures/basic_truncated");
-}
-mod gap {
-    migrate::embed_migrations!("fixtures/gap");
-}
-mod failing {
-    migrate::embed_migrations!("fixtures/failing");
-}
-mod no_transaction {
-    migrate::embed_migrations!("fixtures/no_transaction");
-}
-mod concurrent {
-    migrate::embed_migrations!("fixtures/concurrent");
-}
-mod slow {
-    migrate::embed_migrations!("fixtures/slow");
-}
 
 async fn history(pool: &PgPool) -> Vec<(i64, String, bool)> {
     sqlx::query_as("SELECT version, name, success FROM _migrate_history ORDER BY version")
         .fetch_all(pool)
         .await
         .expect("read the history")
-}
-
-async fn table_exists(pool: &PgPool, name: &str) -> bool {
-    sqlx::query_scalar("SELECT to_regclass($1) IS NOT NULL")
-        .bind(name)
-        .fetch_one(pool)
-        .await
-        .expect("to_regclass")
 }
 
 /// Advisory locks held by anyone in this test's database.
@@ -147,10 +117,10 @@ async fn a_failed_migration_rolls_back_names_the_line_and_releases_the_lock() {
         }
         other => panic!("expected Error::Migration, got {other:?}"),
     }
-    assert!(table_exists(&pool, "first").await);
-    assert!(!table_exists(&pool, "second").await, "rolled back");
+    assert!(pg_relation_exists(&pool, "first").await);
+    assert!(!pg_relation_exists(&pool, "second").await, "rolled back");
     assert!(
-        !table_exists(&pool, "third").await,
+        !pg_relation_exists(&pool, "third").await,
         "stopped at the failure"
     );
     assert_eq!(history(&pool).await, [(1, "first".into(), true)]);
@@ -234,7 +204,10 @@ async fn no_transaction_migrations_run_outside_a_transaction() {
         .await
         .expect("CREATE INDEX CONCURRENTLY applies");
     assert_eq!(versions(&report), [1, 2]);
-    assert!(table_exists(&pool, "docs_body").await, "the index exists");
+    assert!(
+        pg_relation_exists(&pool, "docs_body").await,
+        "the index exists"
+    );
     assert_eq!(history(&pool).await.len(), 2);
 }
 
@@ -251,8 +224,8 @@ async fn a_schema_qualified_history_table_is_created_in_its_schema() {
         versions(&migrator.run(&pool).await.expect("migrate")),
         [1, 2, 3]
     );
-    assert!(table_exists(&pool, "ops.schema_history").await);
-    assert!(!table_exists(&pool, "_migrate_history").await);
+    assert!(pg_relation_exists(&pool, "ops.schema_history").await);
+    assert!(!pg_relation_exists(&pool, "_migrate_history").await);
     assert!(migrator.run(&pool).await.expect("again").is_noop());
 }
 
@@ -291,7 +264,7 @@ async fn a_held_lock_times_out_and_names_its_holder() {
         other => panic!("expected a lock timeout, got {other:?}"),
     }
     assert!(
-        !table_exists(&pool, "items").await,
+        !pg_relation_exists(&pool, "items").await,
         "nothing ran without the lock"
     );
 
@@ -405,35 +378,7 @@ async fn thirty_two_concurrent_processes_apply_each_migration_once() {
         let Some(db) = PgDatabase::create().await else {
             return;
         };
-        let children: Vec<_> = (0..32)
-            .map(|_| {
-                std::process::Command::new(env!("CARGO_BIN_EXE_migrate-test-runner"))
-                    .arg(&db.url)
-                    .stdout(std::process::Stdio::piped())
-                    .stderr(std::process::Stdio::piped())
-                    .spawn()
-                    .expect("spawn a runner")
-            })
-            .collect();
-        let mut applied: BTreeMap<i64, usize> = BTreeMap::new();
-        for child in children {
-            let output = child.wait_with_output().expect("runner output");
-            let stdout = String::from_utf8_lossy(&output.stdout);
-            assert!(
-                output.status.success(),
-                "round {round}: runner failed: {stdout} {}",
-                String::from_utf8_lossy(&output.stderr)
-            );
-            let list = stdout
-                .trim()
-                .strip_prefix("applied=")
-                .expect("runner report");
-            for version in list.split(',').filter(|v| !v.is_empty()) {
-                *applied
-                    .entry(version.parse().expect("version"))
-                    .or_default() += 1;
-            }
-        }
+        let applied = run_processes(env!("CARGO_BIN_EXE_migrate-test-runner"), &db.url, 32);
         assert_each_applied_once(&db.pool().await, &applied, round).await;
     }
 }

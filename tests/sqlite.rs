@@ -6,27 +6,9 @@ use std::fs::OpenOptions;
 use std::time::Duration;
 
 use migrate::Error;
-use migrate_tests::SqliteFile;
+use migrate_tests::fixtures::{basic, crlf, edited, failing, gap, truncated};
+use migrate_tests::{run_processes, SqliteFile};
 use sqlx::SqlitePool;
-
-mod basic {
-    migrate::embed_migrations!("fixtures/basic");
-}
-mod edited {
-    migrate::embed_migrations!("fixtures/basic_edited");
-}
-mod truncated {
-    migrate::embed_migrations!("fixtures/basic_truncated");
-}
-mod gap {
-    migrate::embed_migrations!("fixtures/gap");
-}
-mod crlf {
-    migrate::embed_migrations!("fixtures/crlf");
-}
-mod failing {
-    migrate::embed_migrations!("fixtures/failing");
-}
 
 type Row = (i64, String, Vec<u8>, bool, Option<String>);
 
@@ -321,35 +303,7 @@ async fn a_custom_history_table_is_used_and_hostile_names_are_refused() {
 async fn concurrent_processes_apply_each_migration_once() {
     for round in 0..3 {
         let db = SqliteFile::new();
-        let children: Vec<_> = (0..16)
-            .map(|_| {
-                std::process::Command::new(env!("CARGO_BIN_EXE_migrate-test-runner"))
-                    .arg(&db.url)
-                    .stdout(std::process::Stdio::piped())
-                    .stderr(std::process::Stdio::piped())
-                    .spawn()
-                    .expect("spawn a runner")
-            })
-            .collect();
-        let mut applied: BTreeMap<i64, usize> = BTreeMap::new();
-        for child in children {
-            let output = child.wait_with_output().expect("runner output");
-            let stdout = String::from_utf8_lossy(&output.stdout);
-            assert!(
-                output.status.success(),
-                "round {round}: runner failed: {stdout} {}",
-                String::from_utf8_lossy(&output.stderr)
-            );
-            let list = stdout
-                .trim()
-                .strip_prefix("applied=")
-                .expect("runner report");
-            for version in list.split(',').filter(|v| !v.is_empty()) {
-                *applied
-                    .entry(version.parse().expect("version"))
-                    .or_default() += 1;
-            }
-        }
+        let applied = run_processes(env!("CARGO_BIN_EXE_migrate-test-runner"), &db.url, 16);
         let expected: BTreeMap<i64, usize> = (1..=8).map(|v| (v, 1)).collect();
         assert_eq!(
             applied, expected,

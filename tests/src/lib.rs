@@ -10,6 +10,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use sqlx::{Connection, PgConnection, PgPool, SqlitePool};
 
+pub mod fixtures;
+
 /// The admin URL of the PostgreSQL server used by the tests.
 pub fn postgres_admin_url() -> String {
     std::env::var("POSTGRES_URL")
@@ -166,6 +168,55 @@ impl Default for SqliteFile {
     fn default() -> Self {
         SqliteFile::new()
     }
+}
+
+/// Starts `count` processes of the `migrate-test-runner` binary (`runner`, from
+/// `env!("CARGO_BIN_EXE_migrate-test-runner")`) at once on `url`, waits for all, and counts how
+/// many runners reported applying each version. Panics, with the runner's output, if any failed.
+pub fn run_processes(
+    runner: &str,
+    url: &str,
+    count: usize,
+) -> std::collections::BTreeMap<i64, usize> {
+    let children: Vec<_> = (0..count)
+        .map(|_| {
+            std::process::Command::new(runner)
+                .arg(url)
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("spawn a runner")
+        })
+        .collect();
+    let mut applied = std::collections::BTreeMap::new();
+    for child in children {
+        let output = child.wait_with_output().expect("runner output");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success(),
+            "a runner failed: {stdout} {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let list = stdout
+            .trim()
+            .strip_prefix("applied=")
+            .expect("runner report");
+        for version in list.split(',').filter(|v| !v.is_empty()) {
+            *applied
+                .entry(version.parse().expect("version"))
+                .or_default() += 1;
+        }
+    }
+    applied
+}
+
+/// Whether `name` (a table, index or other relation, optionally schema-qualified) exists.
+pub async fn pg_relation_exists(pool: &PgPool, name: &str) -> bool {
+    sqlx::query_scalar("SELECT to_regclass($1) IS NOT NULL")
+        .bind(name)
+        .fetch_one(pool)
+        .await
+        .expect("to_regclass")
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-migrate::embed_migrations!("fixtures/concurrent");
+use migrate_tests::fixtures::concurrent::migrations;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {

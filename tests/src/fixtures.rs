@@ -1,0 +1,46 @@
+//! The fixture directories of `tests/fixtures/`, embedded once for every test binary.
+
+/// Three migrations: create `items`, add `price` (reversible), seed two rows.
+pub mod basic {
+    migrate::embed_migrations!("fixtures/basic");
+}
+
+/// `basic` with 0002 edited after the fact.
+pub mod edited {
+    migrate::embed_migrations!("fixtures/basic_edited");
+}
+
+/// `basic` without 0003, as in an older binary.
+pub mod truncated {
+    migrate::embed_migrations!("fixtures/basic_truncated");
+}
+
+/// 0001 and 0003 of `basic`: a branch that has not merged 0002 yet.
+pub mod gap {
+    migrate::embed_migrations!("fixtures/gap");
+}
+
+/// `basic` with CRLF line endings and a byte order mark.
+pub mod crlf {
+    migrate::embed_migrations!("fixtures/crlf");
+}
+
+/// 0002 fails on its third statement, after creating a table.
+pub mod failing {
+    migrate::embed_migrations!("fixtures/failing");
+}
+
+/// 0002 is `CREATE INDEX CONCURRENTLY` under `-- migrate:no-transaction` (PostgreSQL).
+pub mod no_transaction {
+    migrate::embed_migrations!("fixtures/no_transaction");
+}
+
+/// Eight migrations that each log themselves into `applied_log`.
+pub mod concurrent {
+    migrate::embed_migrations!("fixtures/concurrent");
+}
+
+/// 0002 sleeps for 3 s (PostgreSQL), to be cancelled mid-way.
+pub mod slow {
+    migrate::embed_migrations!("fixtures/slow");
+}
