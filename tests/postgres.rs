@@ -100,6 +100,7 @@ async fn a_failed_migration_rolls_back_names_the_line_and_releases_the_lock() {
             file,
             message,
             rolled_back,
+            location,
             ..
         } => {
             assert_eq!(
@@ -110,13 +111,21 @@ async fn a_failed_migration_rolls_back_names_the_line_and_releases_the_lock() {
                 message.contains("relation \"no_such_table\" does not exist"),
                 "{message}"
             );
-            assert!(
-                message.contains("0002_second_fails.sql:3:13"),
-                "points at line 3, column 13: {message}"
+            let location = location.as_ref().expect("PostgreSQL reports a position");
+            assert_eq!((location.line, location.column), (3, 13));
+            assert_eq!(
+                location.statement,
+                Some((3, "INSERT INTO no_such_table (id) VALUES (1)".to_owned()))
             );
         }
         other => panic!("expected Error::Migration, got {other:?}"),
     }
+    let text = error.to_string();
+    assert!(
+        text.contains("failed at 0002_second_fails.sql:3:13")
+            && text.contains("in statement 3: INSERT INTO no_such_table"),
+        "{text}"
+    );
     assert!(pg_relation_exists(&pool, "first").await);
     assert!(!pg_relation_exists(&pool, "second").await, "rolled back");
     assert!(

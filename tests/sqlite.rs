@@ -110,6 +110,7 @@ async fn a_failed_migration_leaves_nothing_behind_and_releases_the_lock() {
             file,
             message,
             rolled_back,
+            location,
             ..
         } => {
             assert_eq!(
@@ -119,6 +120,12 @@ async fn a_failed_migration_leaves_nothing_behind_and_releases_the_lock() {
             assert!(
                 message.contains("no such table: no_such_table"),
                 "{message}"
+            );
+            let location = location.as_ref().expect("the failing statement is found");
+            assert_eq!((location.line, location.column), (3, 1));
+            assert_eq!(
+                location.statement,
+                Some((3, "INSERT INTO no_such_table (id) VALUES (1)".to_owned()))
             );
         }
         other => panic!("expected Error::Migration, got {other:?}"),

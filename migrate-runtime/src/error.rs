@@ -50,21 +50,29 @@ pub enum Error {
         highest_applied: i64,
     },
 
-    /// A migration is marked as failed in the history (it ran outside a transaction and
-    /// stopped part-way).
-    #[error(
-        "migration {version} `{name}` failed part-way in an earlier run and is marked dirty: \
-         check what it applied, repair the database by hand, then delete its row from the history table"
-    )]
+    /// A migration that runs statement by statement stopped part-way, and cannot simply be
+    /// resumed: the message says what was applied and what to do.
+    #[error("migration {version} (`{file}`) is unfinished: {message}")]
     Dirty {
         /// The version.
         version: i64,
-        /// The description recorded in the history table.
-        name: String,
+        /// Its file (or, when the binary lacks it, its recorded name).
+        file: String,
+        /// How many of its statements were applied.
+        statements_applied: usize,
+        /// What happened and how to proceed.
+        message: String,
     },
 
-    /// A migration failed; for transactional migrations nothing of it was kept.
-    #[error("migration {version} (`{file}`) failed{}: {message}", if *.rolled_back { ", and was rolled back" } else { " outside a transaction, so part of it may have been applied" })]
+    /// A migration failed. Transactional migrations leave nothing behind; one that runs
+    /// statement by statement keeps the statements before the failing one and is recorded as
+    /// unfinished (see [`Error::Dirty`]).
+    #[error(
+        "migration {version} (`{file}`) failed{}{}: {message}{}",
+        match .location { Some(l) => format!(" at {file}:{}:{}", l.line, l.column), None => String::new() },
+        if *.rolled_back { ", and was rolled back" } else { "; the statements before it stay applied" },
+        match .location.as_ref().and_then(|l| l.statement.as_ref()) { Some(s) => format!("\n  in statement {}: {}", s.0, s.1), None => String::new() }
+    )]
     Migration {
         /// The version.
         version: i64,
@@ -72,6 +80,8 @@ pub enum Error {
         file: String,
         /// The database's message.
         message: String,
+        /// Where in the file, when known.
+        location: Option<Box<Location>>,
         /// Whether the failure was rolled back completely.
         rolled_back: bool,
         /// The underlying error.
@@ -122,6 +132,18 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+}
+
+/// Where in a migration file a failure happened.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Location {
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column, in characters.
+    pub column: usize,
+    /// The failing statement: its 1-based index in the file and its text (shortened to one
+    /// line of at most 200 characters).
+    pub statement: Option<(usize, String)>,
 }
 
 impl Error {

@@ -96,8 +96,16 @@ pub struct AppliedMigration {
     pub name: String,
     /// The checksum of the up file that was applied.
     pub checksum: Vec<u8>,
-    /// `false` when the migration stopped part-way outside a transaction (dirty).
+    /// `false` while a migration that runs statement by statement is unfinished: its runner
+    /// is applying it, died, or hit an error.
     pub success: bool,
+    /// For an unfinished migration: how many of its statements were applied.
+    pub statements_applied: usize,
+    /// For an unfinished migration: the checksum of the statements applied so far, so that a
+    /// fixed file can be resumed only if they did not change.
+    pub progress_checksum: Option<Vec<u8>>,
+    /// The error of the statement that failed, if one was recorded.
+    pub error: Option<String>,
 }
 
 #[cfg(test)]

@@ -13,7 +13,10 @@
 #![warn(missing_docs)]
 // Without a backend feature nothing calls the helpers the backends share; that build exists
 // only so the facade can compile for build scripts.
-#![cfg_attr(not(any(feature = "postgres", feature = "sqlite")), allow(dead_code))]
+#![cfg_attr(
+    not(any(feature = "postgres", feature = "sqlite", feature = "mysql")),
+    allow(dead_code)
+)]
 
 mod backend;
 mod error;
@@ -22,6 +25,7 @@ mod migration;
 mod migrator;
 mod plan;
 mod report;
+pub mod statements;
 
 pub use backend::Pool;
 pub use error::Error;

@@ -2,11 +2,12 @@
 
 use std::time::{Duration, Instant};
 
-use crate::backend::{Outcome, Pool, Session};
-use crate::history::HistoryTable;
-use crate::migration::Migrations;
-use crate::plan;
-use crate::report::{Applied, Report};
+use crate::backend::{self, Outcome, Pool, Session, StepError};
+use crate::history::{AppliedMigration, HistoryTable};
+use crate::migration::{Migration, Migrations};
+use crate::plan::{self, Policy};
+use crate::report::Report;
+use crate::statements;
 use crate::Error;
 
 /// The default deadline for taking the migration lock.
@@ -19,6 +20,7 @@ pub struct Migrator {
     migrations: &'static Migrations,
     table: HistoryTable,
     lock_timeout: Duration,
+    policy: Policy,
 }
 
 impl Migrator {
@@ -29,6 +31,7 @@ impl Migrator {
             migrations,
             table: HistoryTable::default(),
             lock_timeout: DEFAULT_LOCK_TIMEOUT,
+            policy: Policy::default(),
         }
     }
 
@@ -46,6 +49,22 @@ impl Migrator {
     /// [`Error::LockTimeout`]; 10 minutes by default.
     pub fn lock_timeout(mut self, timeout: Duration) -> Self {
         self.lock_timeout = timeout;
+        self
+    }
+
+    /// Applies pending migrations numbered below the highest applied one instead of refusing
+    /// with [`Error::OutOfOrder`]. For teams whose branches add migrations in parallel and
+    /// whose migrations do not depend on each other's order; off by default.
+    pub fn allow_out_of_order(mut self, allow: bool) -> Self {
+        self.policy.allow_out_of_order = allow;
+        self
+    }
+
+    /// Tolerates applied migrations that this binary does not contain instead of refusing
+    /// with [`Error::MissingFromBinary`]: for rolling back a deploy to an older binary while
+    /// the newer one's migrations stay applied. Off by default.
+    pub fn ignore_missing(mut self, ignore: bool) -> Self {
+        self.policy.ignore_missing = ignore;
         self
     }
 
@@ -75,8 +94,12 @@ impl Migrator {
     pub async fn run<P: Pool>(&self, pool: &P) -> Result<Report, Error> {
         let mut session = pool.open_session().await?;
         let history = session.read_history(&self.table).await?;
-        let pending = plan::pending(self.migrations, history.as_deref().unwrap_or_default())?;
-        if pending.is_empty() {
+        let plan = plan::plan(
+            self.migrations,
+            history.as_deref().unwrap_or_default(),
+            self.policy,
+        )?;
+        if plan.is_empty() {
             tracing::debug!(table = %self.table, "migrations up to date");
             session.finish(false).await;
             return Ok(Report::default());
@@ -95,28 +118,35 @@ impl Migrator {
     async fn run_locked<S: Session>(&self, session: &mut S) -> Result<Report, Error> {
         session.create_history(&self.table).await?;
         let history = session.read_history(&self.table).await?.unwrap_or_default();
-        let pending = plan::pending(self.migrations, &history)?;
+        let plan = plan::plan(self.migrations, &history, self.policy)?;
         let mut report = Report::default();
-        for migration in pending {
+        if let Some(resume) = &plan.resume {
+            let migration = resume.migration;
+            tracing::info!(
+                version = migration.version(),
+                statements_applied = resume.row.statements_applied,
+                "resuming an unfinished migration"
+            );
+            let duration = self
+                .apply_stepwise(session, migration, Some(&resume.row))
+                .await?;
+            report.push(migration, duration);
+        }
+        for migration in plan.pending {
             tracing::info!(
                 version = migration.version(),
                 name = migration.name(),
                 "applying migration"
             );
-            match session.apply(&self.table, migration).await {
-                Ok(Outcome::Applied(duration)) => {
-                    tracing::info!(
-                        version = migration.version(),
-                        name = migration.name(),
-                        duration_ms = duration.as_millis() as u64,
-                        "applied migration"
-                    );
-                    report.applied.push(Applied {
-                        version: migration.version(),
-                        name: migration.name(),
-                        duration,
-                    });
-                }
+            let outcome = if session.transactional_ddl() && !migration.up().no_transaction() {
+                session.apply_in_transaction(&self.table, migration).await
+            } else {
+                self.apply_stepwise(session, migration, None)
+                    .await
+                    .map(Outcome::Applied)
+            };
+            match outcome {
+                Ok(Outcome::Applied(duration)) => report.push(migration, duration),
                 Ok(Outcome::AlreadyApplied) => {
                     tracing::debug!(
                         version = migration.version(),
@@ -130,6 +160,103 @@ impl Migrator {
             }
         }
         Ok(report)
+    }
+
+    /// Runs a migration one statement at a time, recording after each statement how many are
+    /// done, so that a failure or a crash leaves a row that says exactly where it stopped.
+    /// With `resume`, the statements recorded as applied are skipped, after checking that
+    /// they are unchanged in the file.
+    async fn apply_stepwise<S: Session>(
+        &self,
+        session: &mut S,
+        migration: &'static Migration,
+        resume: Option<&AppliedMigration>,
+    ) -> Result<Duration, Error> {
+        let table = &self.table;
+        let script = migration.up();
+        let sql = script.sql();
+        let dialect = session.dialect();
+        let statements = statements::split(sql, dialect);
+        let skip = match resume {
+            None => {
+                session.start_unfinished(table, migration).await?;
+                0
+            }
+            Some(row) => {
+                let done = row.statements_applied;
+                let unchanged = statements.get(..done).is_some_and(|applied| {
+                    Some(&backend::progress_checksum(applied)[..])
+                        == row.progress_checksum.as_deref()
+                });
+                if !unchanged && done > 0 {
+                    return Err(Error::Dirty {
+                        version: migration.version(),
+                        file: script.file().to_owned(),
+                        statements_applied: done,
+                        message: format!(
+                            "{done} statement(s) were applied, but the file's first {done} statement(s) are no longer those;                              restore them as they were (change only the failing statement and what follows),                              or undo the applied statements by hand and delete the row of version {} from the history table",
+                            migration.version()
+                        ),
+                    });
+                }
+                session
+                    .record_error(table, migration.version(), None)
+                    .await?;
+                done
+            }
+        };
+        let started = Instant::now();
+        for (index, statement) in statements.iter().enumerate().skip(skip) {
+            let applied = index + 1;
+            let progress = backend::progress_checksum(&statements[..applied]);
+            tracing::debug!(
+                version = migration.version(),
+                statement = applied,
+                of = statements.len(),
+                "running statement"
+            );
+            let failure = match session
+                .step(
+                    table,
+                    migration.version(),
+                    statement.sql,
+                    applied,
+                    &progress,
+                )
+                .await
+            {
+                Ok(()) => continue,
+                Err(StepError::Statement(error)) => error,
+                Err(StepError::Record(error)) => {
+                    return Err(Error::db(
+                        "recording a migration's progress in the history table",
+                    )(error))
+                }
+            };
+            let message = backend::db_message(&failure);
+            if let Err(record) = session
+                .record_error(table, migration.version(), Some(&message))
+                .await
+            {
+                tracing::error!(version = migration.version(), error = %record, "could not record the failed statement");
+            }
+            let at = session
+                .error_position(&failure)
+                .and_then(|p| backend::char_to_byte(statement.sql, p))
+                .unwrap_or(0);
+            let location = backend::locate(sql, dialect, statement.offset + at);
+            return Err(backend::migration_error(
+                migration,
+                script,
+                failure,
+                false,
+                Some(location),
+            ));
+        }
+        session
+            .complete(table, migration, backend::micros(started))
+            .await?;
+        Ok(started.elapsed())
     }
 
     /// Polls the lock with exponential backoff (10 ms doubling to 250 ms, with jitter) until

@@ -1,31 +1,105 @@
-//! What a run has to do, decided without a database: pending migrations, and drift between
-//! the binary and the history table.
+//! What a run has to do, decided without a database: a migration to resume, the pending
+//! migrations, and drift between the binary and the history table.
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 
 use crate::history::AppliedMigration;
 use crate::migration::{hex, Migration, Migrations};
 use crate::Error;
 
-/// Finds the migrations to apply, or the first drift that forbids applying anything.
+/// Opt-outs from the drift checks, set on the [`Migrator`](crate::Migrator).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Policy {
+    /// Apply pending migrations numbered below the highest applied one, instead of refusing.
+    pub allow_out_of_order: bool,
+    /// Tolerate applied migrations that are not in the binary.
+    pub ignore_missing: bool,
+}
+
+/// A migration that stopped part-way (it runs one statement at a time, outside a single
+/// transaction) and may continue where it stopped.
+#[derive(Debug)]
+pub(crate) struct Resume {
+    pub migration: &'static Migration,
+    /// Its row as recorded: statements applied, their checksum, the error if one was recorded.
+    pub row: AppliedMigration,
+}
+
+/// The work of one run.
+#[derive(Debug, Default)]
+pub(crate) struct Plan {
+    pub resume: Option<Resume>,
+    pub pending: Vec<&'static Migration>,
+}
+
+impl Plan {
+    pub fn is_empty(&self) -> bool {
+        self.resume.is_none() && self.pending.is_empty()
+    }
+}
+
+/// Decides what to do, or reports the first drift that forbids doing anything.
 ///
-/// Checks, in this order, each reported with the lowest version first: a dirty migration,
-/// an applied migration whose file changed, an applied migration missing from the binary,
-/// and a pending migration below the highest applied one.
-pub(crate) fn pending(
+/// A row that did not succeed is resumed when its runner died (no error recorded) or when its
+/// file changed since the failure (the failing statement was fixed); a recorded failure of
+/// an unchanged file is [`Error::Dirty`]. Then, lowest version first: an applied migration
+/// whose file changed ([`Error::ChecksumMismatch`]), one missing from the binary
+/// ([`Error::MissingFromBinary`]), and a pending migration below the highest applied one
+/// ([`Error::OutOfOrder`]); the last two can be allowed by `policy`.
+pub(crate) fn plan(
     migrations: &Migrations,
     applied: &[AppliedMigration],
-) -> Result<Vec<&'static Migration>, Error> {
+    policy: Policy,
+) -> Result<Plan, Error> {
     let mut applied: Vec<&AppliedMigration> = applied.iter().collect();
     applied.sort_by_key(|row| row.version);
 
-    if let Some(row) = applied.iter().find(|row| !row.success) {
-        return Err(Error::Dirty {
-            version: row.version,
-            name: row.name.clone(),
+    let mut resume = None;
+    for row in applied.iter().filter(|row| !row.success) {
+        let Some(migration) = migrations.get(row.version) else {
+            return Err(Error::Dirty {
+                version: row.version,
+                file: row.name.clone(),
+                statements_applied: row.statements_applied,
+                message: format!(
+                    "it stopped part-way, after {} statement(s), and its file is not in this binary; \
+                     deploy the binary that contains it to resume, or undo what it applied by hand and delete its row from the history table",
+                    row.statements_applied
+                ),
+            });
+        };
+        let unchanged = migration.checksum()[..] == row.checksum[..];
+        if let (Some(error), true) = (&row.error, unchanged) {
+            return Err(Error::Dirty {
+                version: row.version,
+                file: migration.up().file().to_owned(),
+                statements_applied: row.statements_applied,
+                message: format!(
+                    "statement {} failed after {} statement(s) had been applied: {error}; \
+                     fix that statement in the file and run again to resume at it (the applied statements must stay as they are), \
+                     or undo the applied statements by hand and delete the row of version {} from the history table",
+                    row.statements_applied + 1,
+                    row.statements_applied,
+                    row.version
+                ),
+            });
+        }
+        if resume.is_some() {
+            // Runs stop at the first failure, so a second dirty row means manual edits.
+            return Err(Error::Dirty {
+                version: row.version,
+                file: migration.up().file().to_owned(),
+                statements_applied: row.statements_applied,
+                message: "more than one migration is marked as unfinished; check the history table by hand".to_owned(),
+            });
+        }
+        resume = Some(Resume {
+            migration,
+            row: (*row).clone(),
         });
     }
-    for row in &applied {
+
+    for row in applied.iter().filter(|row| row.success) {
         match migrations.get(row.version) {
             Some(migration) if migration.checksum()[..] != row.checksum[..] => {
                 return Err(Error::ChecksumMismatch {
@@ -36,6 +110,7 @@ pub(crate) fn pending(
                 })
             }
             Some(_) => {}
+            None if policy.ignore_missing => {}
             None => {
                 return Err(Error::MissingFromBinary {
                     version: row.version,
@@ -45,13 +120,15 @@ pub(crate) fn pending(
         }
     }
 
-    let done: HashMap<i64, ()> = applied.iter().map(|row| (row.version, ())).collect();
-    let highest_applied = applied.last().map(|row| row.version);
+    let recorded: HashSet<i64> = applied.iter().map(|row| row.version).collect();
     let pending: Vec<&'static Migration> = migrations
         .iter()
-        .filter(|m| !done.contains_key(&m.version()))
+        .filter(|m| !recorded.contains(&m.version()))
         .collect();
-    if let (Some(first), Some(highest_applied)) = (pending.first(), highest_applied) {
+    let highest_applied = applied.last().map(|row| row.version);
+    if let (Some(first), Some(highest_applied), false) =
+        (pending.first(), highest_applied, policy.allow_out_of_order)
+    {
         if first.version() < highest_applied {
             return Err(Error::OutOfOrder {
                 version: first.version(),
@@ -60,7 +137,7 @@ pub(crate) fn pending(
             });
         }
     }
-    Ok(pending)
+    Ok(Plan { resume, pending })
 }
 
 #[cfg(test)]
@@ -97,33 +174,48 @@ mod tests {
             name: format!("v{version}"),
             checksum: vec![sum; 32],
             success: true,
+            statements_applied: 0,
+            progress_checksum: None,
+            error: None,
         }
     }
 
-    fn versions(result: Result<Vec<&'static Migration>, Error>) -> Vec<i64> {
+    fn dirty(version: i64, sum: u8, error: Option<&str>) -> AppliedMigration {
+        AppliedMigration {
+            success: false,
+            statements_applied: 1,
+            error: error.map(str::to_owned),
+            ..row(version, sum)
+        }
+    }
+
+    fn versions(result: Result<Plan, Error>) -> Vec<i64> {
         match result {
-            Ok(list) => list.iter().map(|m| m.version()).collect(),
+            Ok(plan) => plan.pending.iter().map(|m| m.version()).collect(),
             Err(error) => panic!("unexpected error: {error}"),
         }
     }
 
+    const STRICT: Policy = Policy {
+        allow_out_of_order: false,
+        ignore_missing: false,
+    };
+
     #[test]
     fn everything_is_pending_on_a_fresh_database() {
-        assert_eq!(versions(pending(&ALL, &[])), [1, 2, 3]);
+        assert_eq!(versions(plan(&ALL, &[], STRICT)), [1, 2, 3]);
     }
 
     #[test]
     fn nothing_is_pending_when_all_are_applied() {
-        assert_eq!(
-            versions(pending(&ALL, &[row(3, 3), row(1, 1), row(2, 2)])),
-            Vec::<i64>::new()
-        );
-        assert_eq!(versions(pending(&ALL, &[row(1, 1)])), [2, 3]);
+        let plan = plan(&ALL, &[row(3, 3), row(1, 1), row(2, 2)], STRICT).expect("plan");
+        assert!(plan.is_empty());
+        assert_eq!(versions(super::plan(&ALL, &[row(1, 1)], STRICT)), [2, 3]);
     }
 
     #[test]
     fn an_edited_migration_is_a_checksum_mismatch() {
-        let error = pending(&ALL, &[row(1, 1), row(2, 9)]).expect_err("drift");
+        let error = plan(&ALL, &[row(1, 1), row(2, 9)], STRICT).expect_err("drift");
         assert!(
             matches!(error, Error::ChecksumMismatch { version: 2, ref file, .. } if file == "2_b.sql"),
             "{error}"
@@ -132,17 +224,23 @@ mod tests {
     }
 
     #[test]
-    fn an_unknown_applied_version_is_missing_from_binary() {
-        let error = pending(&ALL, &[row(1, 1), row(7, 7)]).expect_err("drift");
+    fn an_unknown_applied_version_is_missing_from_binary_unless_ignored() {
+        let error = plan(&ALL, &[row(1, 1), row(7, 7)], STRICT).expect_err("drift");
         assert!(
             matches!(error, Error::MissingFromBinary { version: 7, .. }),
             "{error}"
         );
+        let policy = Policy {
+            ignore_missing: true,
+            ..STRICT
+        };
+        let rows = [row(1, 1), row(2, 2), row(3, 3), row(7, 7)];
+        assert!(plan(&ALL, &rows, policy).expect("tolerated").is_empty());
     }
 
     #[test]
-    fn a_pending_version_below_the_highest_applied_is_out_of_order() {
-        let error = pending(&ALL, &[row(1, 1), row(3, 3)]).expect_err("drift");
+    fn a_pending_version_below_the_highest_applied_is_out_of_order_unless_allowed() {
+        let error = plan(&ALL, &[row(1, 1), row(3, 3)], STRICT).expect_err("drift");
         assert!(
             matches!(
                 error,
@@ -154,14 +252,68 @@ mod tests {
             ),
             "{error}"
         );
+        let policy = Policy {
+            allow_out_of_order: true,
+            ..STRICT
+        };
+        assert_eq!(versions(plan(&ALL, &[row(1, 1), row(3, 3)], policy)), [2]);
     }
 
     #[test]
-    fn a_failed_migration_is_dirty() {
-        let mut failed = row(2, 2);
-        failed.success = false;
-        let error = pending(&ALL, &[row(1, 1), failed]).expect_err("dirty");
-        assert!(matches!(error, Error::Dirty { version: 2, .. }), "{error}");
+    fn a_recorded_failure_of_an_unchanged_file_is_dirty() {
+        let error = plan(
+            &ALL,
+            &[row(1, 1), dirty(2, 2, Some("syntax error"))],
+            STRICT,
+        )
+        .expect_err("dirty");
+        assert!(
+            matches!(
+                error,
+                Error::Dirty {
+                    version: 2,
+                    statements_applied: 1,
+                    ..
+                }
+            ),
+            "{error}"
+        );
+        let text = error.to_string();
+        assert!(
+            text.contains("statement 2 failed")
+                && text.contains("syntax error")
+                && text.contains("resume"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_fixed_file_or_an_interrupted_run_is_resumed() {
+        let fixed = plan(
+            &ALL,
+            &[row(1, 1), dirty(2, 9, Some("syntax error"))],
+            STRICT,
+        )
+        .expect("resume");
+        assert_eq!(
+            fixed.resume.as_ref().map(|r| r.migration.version()),
+            Some(2)
+        );
+        assert_eq!(versions(Ok(fixed)), [3]);
+        let interrupted = plan(&ALL, &[row(1, 1), dirty(2, 2, None)], STRICT).expect("resume");
+        assert_eq!(
+            interrupted
+                .resume
+                .as_ref()
+                .map(|r| r.row.statements_applied),
+            Some(1)
+        );
+    }
+
+    #[test]
+    fn a_dirty_migration_missing_from_the_binary_is_refused() {
+        let error = plan(&ALL, &[row(1, 1), dirty(8, 8, None)], STRICT).expect_err("dirty");
+        assert!(matches!(error, Error::Dirty { version: 8, .. }), "{error}");
     }
 
     #[test]

@@ -20,6 +20,20 @@ pub struct Report {
 }
 
 impl Report {
+    pub(crate) fn push(&mut self, migration: &crate::Migration, duration: Duration) {
+        tracing::info!(
+            version = migration.version(),
+            name = migration.name(),
+            duration_ms = duration.as_millis() as u64,
+            "applied migration"
+        );
+        self.applied.push(Applied {
+            version: migration.version(),
+            name: migration.name(),
+            duration,
+        });
+    }
+
     /// The migrations this run applied, in order; empty when the database was up to date.
     pub fn applied(&self) -> &[Applied] {
         &self.applied

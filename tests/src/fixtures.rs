@@ -44,3 +44,13 @@ pub mod concurrent {
 pub mod slow {
     migrate::embed_migrations!("fixtures/slow");
 }
+
+/// `failing` with its failing statement fixed (the statements before it unchanged).
+pub mod failing_fixed {
+    migrate::embed_migrations!("fixtures/failing_fixed");
+}
+
+/// `failing` "fixed" by also editing a statement that was already applied.
+pub mod failing_bad_fix {
+    migrate::embed_migrations!("fixtures/failing_bad_fix");
+}

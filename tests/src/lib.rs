@@ -8,7 +8,7 @@
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use sqlx::{Connection, PgConnection, PgPool, SqlitePool};
+use sqlx::{Connection, MySqlConnection, MySqlPool, PgConnection, PgPool, SqlitePool};
 
 pub mod fixtures;
 
@@ -46,74 +46,134 @@ pub fn with_database(admin_url: &str, name: &str) -> String {
     }
 }
 
-/// A fresh PostgreSQL database, dropped (with `FORCE`) when this value is dropped.
-pub struct PgDatabase {
+/// A database server the tests use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Server {
+    /// PostgreSQL at `POSTGRES_URL`.
+    Postgres,
+    /// MySQL or MariaDB at `MYSQL_URL` (default `mysql://root@127.0.0.1:3306/mysql`).
+    MySql,
+}
+
+impl Server {
+    /// The admin URL: creates and drops the test databases.
+    pub fn admin_url(self) -> String {
+        match self {
+            Server::Postgres => postgres_admin_url(),
+            Server::MySql => std::env::var("MYSQL_URL")
+                .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/mysql".to_owned()),
+        }
+    }
+
+    fn variable(self) -> &'static str {
+        match self {
+            Server::Postgres => "POSTGRES_URL",
+            Server::MySql => "MYSQL_URL",
+        }
+    }
+
+    fn quote(self, name: &str) -> String {
+        match self {
+            Server::Postgres => format!("\"{name}\""),
+            Server::MySql => format!("`{name}`"),
+        }
+    }
+
+    async fn execute(self, url: &str, sql: String) -> Result<(), sqlx::Error> {
+        let sql = sqlx::AssertSqlSafe(sql);
+        match self {
+            Server::Postgres => {
+                let mut conn = PgConnection::connect(url).await?;
+                sqlx::raw_sql(sql).execute(&mut conn).await?;
+                conn.close().await
+            }
+            Server::MySql => {
+                let mut conn = MySqlConnection::connect(url).await?;
+                sqlx::raw_sql(sql).execute(&mut conn).await?;
+                conn.close().await
+            }
+        }
+    }
+}
+
+/// A fresh database on a server, dropped when this value is dropped.
+pub struct ServerDatabase {
     /// Its name.
     pub name: String,
     /// Its URL.
     pub url: String,
-    admin_url: String,
+    server: Server,
 }
 
-impl PgDatabase {
-    /// Creates a database, or returns `None` (after printing why) when the server is
-    /// unreachable outside CI. In CI an unreachable server fails the test.
-    pub async fn create() -> Option<PgDatabase> {
-        let admin_url = postgres_admin_url();
-        let mut admin = match PgConnection::connect(&admin_url).await {
-            Ok(conn) => conn,
-            Err(error) => {
-                if std::env::var_os("CI").is_some() {
-                    panic!("PostgreSQL at {admin_url} is unreachable and CI is set: {error}");
-                }
-                eprintln!(
-                    "SKIPPED: PostgreSQL at {admin_url} is unreachable ({error}); set POSTGRES_URL"
-                );
-                return None;
-            }
-        };
-        let name = unique_name("migrate_test");
-        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
-            .execute(&mut admin)
-            .await
-            .expect("create the test database");
-        let url = with_database(&admin_url, &name);
-        Some(PgDatabase {
-            name,
-            url,
-            admin_url,
-        })
+/// A fresh PostgreSQL database.
+pub type PgDatabase = ServerDatabase;
+
+impl ServerDatabase {
+    /// Creates a PostgreSQL database, or returns `None` (after printing why) when the server
+    /// is unreachable outside CI. In CI an unreachable server fails the test.
+    pub async fn create() -> Option<ServerDatabase> {
+        Self::create_on(Server::Postgres).await
     }
 
-    /// A new pool on this database.
+    /// Creates a database on `server`; `None` (with the reason printed) when the server is
+    /// unreachable outside CI. In CI an unreachable server fails the test.
+    pub async fn create_on(server: Server) -> Option<ServerDatabase> {
+        let admin_url = server.admin_url();
+        let name = unique_name("migrate_test");
+        if let Err(error) = server
+            .execute(
+                &admin_url,
+                format!("CREATE DATABASE {}", server.quote(&name)),
+            )
+            .await
+        {
+            if std::env::var_os("CI").is_some() {
+                panic!("{server:?} at {admin_url} is unreachable and CI is set: {error}");
+            }
+            eprintln!(
+                "SKIPPED: {server:?} at {admin_url} is unreachable ({error}); set {}",
+                server.variable()
+            );
+            return None;
+        }
+        let url = with_database(&admin_url, &name);
+        Some(ServerDatabase { name, url, server })
+    }
+
+    /// A new PostgreSQL pool on this database.
     pub async fn pool(&self) -> PgPool {
         PgPool::connect(&self.url)
             .await
             .expect("connect to the test database")
     }
+
+    /// A new MySQL pool on this database.
+    pub async fn mysql_pool(&self) -> MySqlPool {
+        MySqlPool::connect(&self.url)
+            .await
+            .expect("connect to the test database")
+    }
 }
 
-impl Drop for PgDatabase {
+impl Drop for ServerDatabase {
     fn drop(&mut self) {
-        let admin_url = self.admin_url.clone();
-        let name = self.name.clone();
+        let server = self.server;
+        let admin_url = server.admin_url();
+        let sql = match server {
+            Server::Postgres => format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                server.quote(&self.name)
+            ),
+            Server::MySql => format!("DROP DATABASE IF EXISTS {}", server.quote(&self.name)),
+        };
         // Drop runs inside the test's runtime; a thread of its own can block on a new one.
         let dropped = std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()?;
-            runtime.block_on(async {
-                let mut admin = PgConnection::connect(&admin_url)
-                    .await
-                    .map_err(std::io::Error::other)?;
-                sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-                    "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
-                )))
-                .execute(&mut admin)
-                .await
-                .map_err(std::io::Error::other)?;
-                Ok::<(), std::io::Error>(())
-            })
+            runtime
+                .block_on(server.execute(&admin_url, sql))
+                .map_err(std::io::Error::other)
         })
         .join();
         if !matches!(dropped, Ok(Ok(()))) {

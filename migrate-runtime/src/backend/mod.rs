@@ -7,10 +7,14 @@
 use std::future::Future;
 use std::time::Duration;
 
+use crate::error::Location;
 use crate::history::{AppliedMigration, HistoryTable};
 use crate::migration::{Migration, Script};
+use crate::statements::{self, Dialect, Statement};
 use crate::Error;
 
+#[cfg(feature = "mysql")]
+mod mysql;
 #[cfg(feature = "postgres")]
 mod postgres;
 #[cfg(feature = "sqlite")]
@@ -21,7 +25,8 @@ mod sealed {
 }
 
 /// A connection pool that migrations can be applied through: `sqlx::PgPool` with the
-/// `postgres` feature, `sqlx::SqlitePool` with the `sqlite` feature.
+/// `postgres` feature, `sqlx::MySqlPool` with the `mysql` feature (MySQL and MariaDB),
+/// `sqlx::SqlitePool` with the `sqlite` feature.
 ///
 /// This trait is sealed; its methods are an implementation detail.
 pub trait Pool: sealed::Sealed + Send + Sync {
@@ -30,6 +35,15 @@ pub trait Pool: sealed::Sealed + Send + Sync {
 
     #[doc(hidden)]
     fn open_session(&self) -> impl Future<Output = Result<Self::Session, Error>> + Send + '_;
+}
+
+/// Why a [`Session::step`] failed.
+#[doc(hidden)]
+pub enum StepError {
+    /// The statement failed; its progress was not recorded.
+    Statement(sqlx::Error),
+    /// The statement ran, but recording its progress failed.
+    Record(sqlx::Error),
 }
 
 /// What applying one migration led to.
@@ -69,12 +83,57 @@ pub trait Session: Send {
         table: &HistoryTable,
     ) -> impl Future<Output = Result<(), Error>> + Send;
 
-    /// Applies one migration and records it (called under the lock).
-    fn apply(
+    /// The SQL dialect, for splitting files into statements.
+    fn dialect(&self) -> Dialect;
+
+    /// The 1-based character position in the statement that `error` reports, if any.
+    fn error_position(&self, error: &sqlx::Error) -> Option<usize>;
+
+    /// Whether DDL is transactional: then a migration without `no-transaction` runs with its
+    /// history row in one transaction ([`Session::apply_in_transaction`]). Otherwise every
+    /// migration runs statement by statement with its progress recorded.
+    fn transactional_ddl(&self) -> bool;
+
+    /// Applies one migration and records it, in one transaction (called under the lock).
+    fn apply_in_transaction(
         &mut self,
         table: &HistoryTable,
         migration: &'static Migration,
     ) -> impl Future<Output = Result<Outcome, Error>> + Send;
+
+    /// Records `migration` as started and unfinished, with no statement applied.
+    fn start_unfinished(
+        &mut self,
+        table: &HistoryTable,
+        migration: &'static Migration,
+    ) -> impl Future<Output = Result<(), Error>> + Send;
+
+    /// Runs one statement of an unfinished migration, then records that `applied` statements
+    /// (with checksum `progress`) are done, in one transaction where the database allows.
+    fn step(
+        &mut self,
+        table: &HistoryTable,
+        version: i64,
+        statement: &str,
+        applied: usize,
+        progress: &[u8],
+    ) -> impl Future<Output = Result<(), StepError>> + Send;
+
+    /// Records the error of the statement that failed (and clears it with `None` on resume).
+    fn record_error(
+        &mut self,
+        table: &HistoryTable,
+        version: i64,
+        error: Option<&str>,
+    ) -> impl Future<Output = Result<(), Error>> + Send;
+
+    /// Marks an unfinished migration as applied, with the checksum of the file as it is now.
+    fn complete(
+        &mut self,
+        table: &HistoryTable,
+        migration: &'static Migration,
+        micros: i64,
+    ) -> impl Future<Output = Result<(), Error>> + Send;
 
     /// Ends the session: the connection goes back to the pool, or is closed when `dirty`
     /// (a migration ran on it and may have changed session settings).
@@ -82,12 +141,21 @@ pub trait Session: Send {
 }
 
 /// A row of the history table as the backends read it: version, name, checksum, success.
-pub(crate) type HistoryRow = (i64, String, Vec<u8>, bool);
+pub(crate) type HistoryRow = (
+    i64,
+    String,
+    Vec<u8>,
+    bool,
+    i64,
+    Option<Vec<u8>>,
+    Option<String>,
+);
 
 /// The query that reads the history, oldest first.
 pub(crate) fn select_history(table: &HistoryTable, quote: char) -> String {
     format!(
-        "SELECT version, name, checksum, success FROM {} ORDER BY version",
+        "SELECT version, name, checksum, success, statements_applied, progress_checksum, error \
+         FROM {} ORDER BY version",
         table.quoted(quote)
     )
 }
@@ -102,6 +170,50 @@ pub(crate) fn insert_history(table: &HistoryTable, quote: char, params: [&str; 6
     )
 }
 
+/// The statements that keep an unfinished migration's row up to date. `param(n)` is the
+/// backend's placeholder for the n-th (1-based) parameter; `quote` its identifier quote.
+pub(crate) struct ProgressSql {
+    pub start: String,
+    pub step: String,
+    pub error: String,
+    pub complete: String,
+}
+
+impl ProgressSql {
+    pub fn new(table: &HistoryTable, quote: char, param: impl Fn(usize) -> String) -> ProgressSql {
+        let t = table.quoted(quote);
+        let p = |n| param(n);
+        ProgressSql {
+            // version, name, checksum, down_script
+            start: format!(
+                "INSERT INTO {t} (version, name, checksum, success, duration_us, down_script, statements_applied) \
+                 VALUES ({}, {}, {}, FALSE, 0, {}, 0)",
+                p(1), p(2), p(3), p(4)
+            ),
+            // statements_applied, progress_checksum, version
+            step: format!(
+                "UPDATE {t} SET statements_applied = {}, progress_checksum = {} WHERE version = {}",
+                p(1), p(2), p(3)
+            ),
+            // error, version
+            error: format!("UPDATE {t} SET error = {} WHERE version = {}", p(1), p(2)),
+            // name, checksum, duration_us, down_script, version
+            complete: format!(
+                "UPDATE {t} SET success = TRUE, error = NULL, name = {}, checksum = {}, duration_us = {}, down_script = {} \
+                 WHERE version = {}",
+                p(1), p(2), p(3), p(4), p(5)
+            ),
+        }
+    }
+}
+
+/// The checksum of the first statements of a file, recorded as they are applied, so that a
+/// resumed migration can tell whether they were edited since.
+pub(crate) fn progress_checksum(statements: &[Statement<'_>]) -> [u8; 32] {
+    let joined: Vec<&str> = statements.iter().map(|s| s.sql).collect();
+    crate::migration::checksum(joined.join("\n;\n").as_bytes())
+}
+
 /// The result of reading the history: `Ok(None)` when the table does not exist yet.
 pub(crate) fn history_from_rows(
     rows: Result<Vec<HistoryRow>, sqlx::Error>,
@@ -110,12 +222,19 @@ pub(crate) fn history_from_rows(
     match rows {
         Ok(rows) => Ok(Some(
             rows.into_iter()
-                .map(|(version, name, checksum, success)| AppliedMigration {
-                    version,
-                    name,
-                    checksum,
-                    success,
-                })
+                .map(
+                    |(version, name, checksum, success, applied, progress_checksum, error)| {
+                        AppliedMigration {
+                            version,
+                            name,
+                            checksum,
+                            success,
+                            statements_applied: usize::try_from(applied).unwrap_or(0),
+                            progress_checksum,
+                            error,
+                        }
+                    },
+                )
                 .collect(),
         )),
         Err(error) if is_missing_table(&error) => Ok(None),
@@ -128,46 +247,95 @@ pub(crate) fn micros(started: std::time::Instant) -> i64 {
     i64::try_from(started.elapsed().as_micros()).unwrap_or(i64::MAX)
 }
 
-/// Turns a failed statement into [`Error::Migration`], with the database's message and,
-/// where the database reports a character position, the line and column in the file.
+/// The database's own message for an error.
+pub(crate) fn db_message(error: &sqlx::Error) -> String {
+    match error {
+        sqlx::Error::Database(db) => db.message().to_owned(),
+        other => other.to_string(),
+    }
+}
+
+/// Where a failure happened: `byte` is a byte offset into `sql` (the whole file) reported
+/// by the database or the start of the failing statement. The statement is the one of
+/// `split(sql)` that contains `byte`.
+pub(crate) fn locate(sql: &str, dialect: Dialect, byte: usize) -> Location {
+    let byte = byte.min(sql.len());
+    let before = sql.get(..byte).unwrap_or(sql);
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    let statement = statements::split(sql, dialect)
+        .into_iter()
+        .enumerate()
+        .find(|(_, s)| s.offset <= byte && byte <= s.offset + s.sql.len())
+        .map(|(index, s)| (index + 1, one_line(s.sql)));
+    Location {
+        line,
+        column,
+        statement,
+    }
+}
+
+/// A statement on one line, shortened to 200 characters.
+fn one_line(sql: &str) -> String {
+    let flat: String = sql.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() > 200 {
+        let cut: String = flat.chars().take(199).collect();
+        format!("{cut}…")
+    } else {
+        flat
+    }
+}
+
+/// The byte offset of a 1-based character position in `sql`.
+pub(crate) fn char_to_byte(sql: &str, position: usize) -> Option<usize> {
+    let index = position.checked_sub(1)?;
+    Some(
+        sql.char_indices()
+            .nth(index)
+            .map_or(sql.len(), |(byte, _)| byte),
+    )
+}
+
+/// Builds [`Error::Migration`].
 pub(crate) fn migration_error(
     migration: &Migration,
     script: &Script,
     source: sqlx::Error,
     rolled_back: bool,
-    position: Option<usize>,
+    location: Option<Location>,
 ) -> Error {
-    let mut message = match &source {
-        sqlx::Error::Database(db) => db.message().to_owned(),
-        other => other.to_string(),
-    };
-    if let Some((line, column)) = position.and_then(|p| line_column(script.sql(), p)) {
-        message = format!("{message} (at {}:{line}:{column})", script.file());
-    }
     Error::Migration {
         version: migration.version(),
         file: script.file().to_owned(),
-        message,
+        message: db_message(&source),
+        location: location.map(Box::new),
         rolled_back,
         source,
     }
 }
 
-/// Line and column (1-based) of a 1-based character position in `sql`.
-fn line_column(sql: &str, position: usize) -> Option<(usize, usize)> {
-    let before: String = sql.chars().take(position.checked_sub(1)?).collect();
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    Some((line, column))
-}
-
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
-    fn positions_map_to_lines_and_columns() {
+    fn locations_name_line_column_and_statement() {
         let sql = "CREATE TABLE a (id INT);\nCREATE TABLE b (id INTT);";
-        assert_eq!(super::line_column(sql, 1), Some((1, 1)));
-        assert_eq!(super::line_column(sql, 45), Some((2, 20)));
-        assert_eq!(super::line_column(sql, 0), None);
+        let at = char_to_byte(sql, 45).expect("position");
+        let location = locate(sql, Dialect::Postgres, at);
+        assert_eq!((location.line, location.column), (2, 20));
+        assert_eq!(
+            location.statement,
+            Some((2, "CREATE TABLE b (id INTT)".to_owned()))
+        );
+        assert_eq!(char_to_byte(sql, 0), None);
+        assert_eq!(locate("é;\nx", Dialect::MySql, 4).column, 1);
+    }
+
+    #[test]
+    fn long_statements_are_shortened_to_one_line() {
+        let long = format!("SELECT\n{}", "x, ".repeat(100));
+        let short = one_line(&long);
+        assert!(!short.contains('\n') && short.chars().count() == 200 && short.ends_with('…'));
     }
 }

@@ -8,11 +8,12 @@ use sqlx::postgres::{PgDatabaseError, PgErrorPosition};
 use sqlx::{AssertSqlSafe, Connection, Postgres};
 
 use super::{
-    history_from_rows, insert_history, micros, migration_error, sealed, select_history, HistoryRow,
-    Outcome, Pool, Session,
+    char_to_byte, history_from_rows, insert_history, locate, micros, migration_error, sealed,
+    select_history, HistoryRow, Outcome, Pool, ProgressSql, Session, StepError,
 };
 use crate::history::{AppliedMigration, HistoryTable};
 use crate::migration::Migration;
+use crate::statements::Dialect;
 use crate::Error;
 
 impl sealed::Sealed for sqlx::PgPool {}
@@ -59,6 +60,10 @@ fn position(error: &sqlx::Error) -> Option<usize> {
         PgErrorPosition::Original(position) => Some(position),
         PgErrorPosition::Internal { .. } => None,
     }
+}
+
+fn progress_sql(table: &HistoryTable) -> ProgressSql {
+    ProgressSql::new(table, '"', |n| format!("${n}"))
 }
 
 fn is_missing_table(error: &sqlx::Error) -> bool {
@@ -158,7 +163,10 @@ impl Session for PgSession {
                 success BOOLEAN NOT NULL,
                 applied_at TIMESTAMPTZ NOT NULL DEFAULT now(),
                 duration_us BIGINT NOT NULL,
-                down_script TEXT
+                down_script TEXT,
+                statements_applied BIGINT NOT NULL DEFAULT 0,
+                progress_checksum BYTEA,
+                error TEXT
             )",
             table.quoted('"')
         );
@@ -169,60 +177,49 @@ impl Session for PgSession {
         Ok(())
     }
 
-    async fn apply(
+    fn dialect(&self) -> Dialect {
+        Dialect::Postgres
+    }
+
+    fn error_position(&self, error: &sqlx::Error) -> Option<usize> {
+        position(error)
+    }
+
+    fn transactional_ddl(&self) -> bool {
+        true
+    }
+
+    async fn apply_in_transaction(
         &mut self,
         table: &HistoryTable,
         migration: &'static Migration,
     ) -> Result<Outcome, Error> {
         let insert = insert_history(table, '"', ["$1", "$2", "$3", "$4", "$5", "$6"]);
-        let record = |success: bool, micros: i64| {
-            sqlx::query(AssertSqlSafe(insert.clone()))
-                .bind(migration.version())
-                .bind(migration.name())
-                .bind(&migration.checksum()[..])
-                .bind(success)
-                .bind(micros)
-                .bind(migration.down().map(|d| d.sql()))
-        };
         let script = migration.up();
         let started = Instant::now();
-        let conn = self.conn();
-
-        if script.no_transaction() {
-            let result = sqlx::raw_sql(script.sql()).execute(&mut **conn).await;
-            let micros = micros(started);
-            return match result {
-                Ok(_) => {
-                    record(true, micros)
-                        .execute(&mut **conn)
-                        .await
-                        .map_err(Error::db("recording a migration in the history table"))?;
-                    Ok(Outcome::Applied(started.elapsed()))
-                }
-                Err(error) => {
-                    // Whatever ran before the failure stays; mark it so no later run goes on blindly.
-                    let marked = record(false, micros).execute(&mut **conn).await;
-                    if let Err(mark_error) = marked {
-                        tracing::error!(version = migration.version(), error = %mark_error, "could not mark the failed migration as dirty");
-                    }
-                    let at = position(&error);
-                    Err(migration_error(migration, script, error, false, at))
-                }
-            };
-        }
-
-        let mut tx = conn
+        let mut tx = self
+            .conn()
             .begin()
             .await
             .map_err(Error::db("starting a transaction"))?;
+        // The whole file in one simple-query message: PostgreSQL reports the position of a
+        // failure in it, which `locate` turns into the line and the statement.
         if let Err(error) = sqlx::raw_sql(script.sql()).execute(&mut *tx).await {
-            let at = position(&error);
+            let location = position(&error)
+                .and_then(|p| char_to_byte(script.sql(), p))
+                .map(|byte| locate(script.sql(), Dialect::Postgres, byte));
             if let Err(rollback) = tx.rollback().await {
                 tracing::warn!(error = %rollback, "rollback after a failed migration failed; the server discards the transaction");
             }
-            return Err(migration_error(migration, script, error, true, at));
+            return Err(migration_error(migration, script, error, true, location));
         }
-        record(true, micros(started))
+        sqlx::query(AssertSqlSafe(insert))
+            .bind(migration.version())
+            .bind(migration.name())
+            .bind(&migration.checksum()[..])
+            .bind(true)
+            .bind(micros(started))
+            .bind(migration.down().map(|d| d.sql()))
             .execute(&mut *tx)
             .await
             .map_err(Error::db("recording a migration in the history table"))?;
@@ -230,6 +227,80 @@ impl Session for PgSession {
             .await
             .map_err(|error| migration_error(migration, script, error, true, None))?;
         Ok(Outcome::Applied(started.elapsed()))
+    }
+
+    async fn start_unfinished(
+        &mut self,
+        table: &HistoryTable,
+        migration: &'static Migration,
+    ) -> Result<(), Error> {
+        sqlx::query(AssertSqlSafe(progress_sql(table).start))
+            .bind(migration.version())
+            .bind(migration.name())
+            .bind(&migration.checksum()[..])
+            .bind(migration.down().map(|d| d.sql()))
+            .execute(&mut **self.conn())
+            .await
+            .map_err(Error::db("recording the start of a migration"))?;
+        Ok(())
+    }
+
+    async fn step(
+        &mut self,
+        table: &HistoryTable,
+        version: i64,
+        statement: &str,
+        applied: usize,
+        progress: &[u8],
+    ) -> Result<(), StepError> {
+        // Outside a transaction: `no-transaction` statements such as CREATE INDEX
+        // CONCURRENTLY refuse to run in one.
+        let conn = self.conn();
+        sqlx::raw_sql(AssertSqlSafe(statement.to_owned()))
+            .execute(&mut **conn)
+            .await
+            .map_err(StepError::Statement)?;
+        sqlx::query(AssertSqlSafe(progress_sql(table).step))
+            .bind(i64::try_from(applied).unwrap_or(i64::MAX))
+            .bind(progress)
+            .bind(version)
+            .execute(&mut **conn)
+            .await
+            .map_err(StepError::Record)?;
+        Ok(())
+    }
+
+    async fn record_error(
+        &mut self,
+        table: &HistoryTable,
+        version: i64,
+        error: Option<&str>,
+    ) -> Result<(), Error> {
+        sqlx::query(AssertSqlSafe(progress_sql(table).error))
+            .bind(error)
+            .bind(version)
+            .execute(&mut **self.conn())
+            .await
+            .map_err(Error::db("recording a migration's error"))?;
+        Ok(())
+    }
+
+    async fn complete(
+        &mut self,
+        table: &HistoryTable,
+        migration: &'static Migration,
+        micros: i64,
+    ) -> Result<(), Error> {
+        sqlx::query(AssertSqlSafe(progress_sql(table).complete))
+            .bind(migration.name())
+            .bind(&migration.checksum()[..])
+            .bind(micros)
+            .bind(migration.down().map(|d| d.sql()))
+            .bind(migration.version())
+            .execute(&mut **self.conn())
+            .await
+            .map_err(Error::db("recording a migration as applied"))?;
+        Ok(())
     }
 
     async fn finish(mut self, dirty: bool) {

@@ -14,11 +14,13 @@ use sqlx::pool::PoolConnection;
 use sqlx::{AssertSqlSafe, Connection, Sqlite};
 
 use super::{
-    history_from_rows, insert_history, micros, migration_error, sealed, select_history, HistoryRow,
-    Outcome, Pool, Session,
+    history_from_rows, insert_history, locate, micros, migration_error, sealed, select_history,
+    HistoryRow, Outcome, Pool, ProgressSql, Session, StepError,
 };
+use crate::error::Location;
 use crate::history::{AppliedMigration, HistoryTable};
 use crate::migration::Migration;
+use crate::statements::{self, Dialect};
 use crate::Error;
 
 impl sealed::Sealed for sqlx::SqlitePool {}
@@ -64,10 +66,36 @@ pub struct SqliteSession {
 }
 
 impl SqliteSession {
+    /// SQLite does not say which statement of a batch failed. The whole file ran as one
+    /// batch (so that splitting can never change what runs); after it failed, replay it one
+    /// statement at a time in a transaction that is rolled back, to find the failing one.
+    async fn find_failing_statement(&mut self, sql: &str) -> Option<Location> {
+        let mut tx = self.conn().begin().await.ok()?;
+        let mut failed = None;
+        for statement in statements::split(sql, Dialect::Sqlite) {
+            if sqlx::raw_sql(AssertSqlSafe(statement.sql.to_owned()))
+                .execute(&mut *tx)
+                .await
+                .is_err()
+            {
+                failed = Some(locate(sql, Dialect::Sqlite, statement.offset));
+                break;
+            }
+        }
+        if let Err(error) = tx.rollback().await {
+            tracing::warn!(%error, "rolling back the replay of a failed migration failed");
+        }
+        failed
+    }
+
     fn conn(&mut self) -> &mut PoolConnection<Sqlite> {
         // Only `finish` takes the connection, and it consumes the session.
         self.conn.as_mut().expect("session used after finish")
     }
+}
+
+fn progress_sql(table: &HistoryTable) -> ProgressSql {
+    ProgressSql::new(table, '"', |_| "?".to_owned())
 }
 
 fn is_missing_table(error: &sqlx::Error) -> bool {
@@ -130,7 +158,10 @@ impl Session for SqliteSession {
                 success BOOLEAN NOT NULL,
                 applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
                 duration_us INTEGER NOT NULL,
-                down_script TEXT
+                down_script TEXT,
+                statements_applied INTEGER NOT NULL DEFAULT 0,
+                progress_checksum BLOB,
+                error TEXT
             )",
             table.quoted('"')
         );
@@ -141,49 +172,31 @@ impl Session for SqliteSession {
         Ok(())
     }
 
-    async fn apply(
+    fn dialect(&self) -> Dialect {
+        Dialect::Sqlite
+    }
+
+    fn error_position(&self, _error: &sqlx::Error) -> Option<usize> {
+        None
+    }
+
+    fn transactional_ddl(&self) -> bool {
+        true
+    }
+
+    async fn apply_in_transaction(
         &mut self,
         table: &HistoryTable,
         migration: &'static Migration,
     ) -> Result<Outcome, Error> {
         let quoted = table.quoted('"');
         let insert = insert_history(table, '"', ["?"; 6]);
-        let record = |success: bool, micros: i64| {
-            sqlx::query(AssertSqlSafe(insert.clone()))
-                .bind(migration.version())
-                .bind(migration.name())
-                .bind(&migration.checksum()[..])
-                .bind(success)
-                .bind(micros)
-                .bind(migration.down().map(|d| d.sql()))
-        };
         let script = migration.up();
         let started = Instant::now();
-        let conn = self.conn();
-
-        if script.no_transaction() {
-            let result = sqlx::raw_sql(script.sql()).execute(&mut **conn).await;
-            let micros = micros(started);
-            return match result {
-                Ok(_) => {
-                    record(true, micros)
-                        .execute(&mut **conn)
-                        .await
-                        .map_err(Error::db("recording a migration in the history table"))?;
-                    Ok(Outcome::Applied(started.elapsed()))
-                }
-                Err(error) => {
-                    if let Err(mark_error) = record(false, micros).execute(&mut **conn).await {
-                        tracing::error!(version = migration.version(), error = %mark_error, "could not mark the failed migration as dirty");
-                    }
-                    Err(migration_error(migration, script, error, false, None))
-                }
-            };
-        }
-
         // IMMEDIATE takes SQLite's write lock now, so the check below cannot race another
         // process that uses a different lock file path for the same database.
-        let mut tx = conn
+        let mut tx = self
+            .conn()
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(Error::db("starting a transaction"))?;
@@ -204,9 +217,16 @@ impl Session for SqliteSession {
             if let Err(rollback) = tx.rollback().await {
                 tracing::warn!(error = %rollback, "rollback after a failed migration failed");
             }
-            return Err(migration_error(migration, script, error, true, None));
+            let location = self.find_failing_statement(script.sql()).await;
+            return Err(migration_error(migration, script, error, true, location));
         }
-        record(true, micros(started))
+        sqlx::query(AssertSqlSafe(insert))
+            .bind(migration.version())
+            .bind(migration.name())
+            .bind(&migration.checksum()[..])
+            .bind(true)
+            .bind(micros(started))
+            .bind(migration.down().map(|d| d.sql()))
             .execute(&mut *tx)
             .await
             .map_err(Error::db("recording a migration in the history table"))?;
@@ -214,6 +234,80 @@ impl Session for SqliteSession {
             .await
             .map_err(|error| migration_error(migration, script, error, true, None))?;
         Ok(Outcome::Applied(started.elapsed()))
+    }
+
+    async fn start_unfinished(
+        &mut self,
+        table: &HistoryTable,
+        migration: &'static Migration,
+    ) -> Result<(), Error> {
+        sqlx::query(AssertSqlSafe(progress_sql(table).start))
+            .bind(migration.version())
+            .bind(migration.name())
+            .bind(&migration.checksum()[..])
+            .bind(migration.down().map(|d| d.sql()))
+            .execute(&mut **self.conn())
+            .await
+            .map_err(Error::db("recording the start of a migration"))?;
+        Ok(())
+    }
+
+    async fn step(
+        &mut self,
+        table: &HistoryTable,
+        version: i64,
+        statement: &str,
+        applied: usize,
+        progress: &[u8],
+    ) -> Result<(), StepError> {
+        // Outside a transaction: `no-transaction` files hold statements such as VACUUM or
+        // PRAGMA foreign_keys that SQLite refuses, or ignores, inside one.
+        let conn = self.conn();
+        sqlx::raw_sql(AssertSqlSafe(statement.to_owned()))
+            .execute(&mut **conn)
+            .await
+            .map_err(StepError::Statement)?;
+        sqlx::query(AssertSqlSafe(progress_sql(table).step))
+            .bind(i64::try_from(applied).unwrap_or(i64::MAX))
+            .bind(progress)
+            .bind(version)
+            .execute(&mut **conn)
+            .await
+            .map_err(StepError::Record)?;
+        Ok(())
+    }
+
+    async fn record_error(
+        &mut self,
+        table: &HistoryTable,
+        version: i64,
+        error: Option<&str>,
+    ) -> Result<(), Error> {
+        sqlx::query(AssertSqlSafe(progress_sql(table).error))
+            .bind(error)
+            .bind(version)
+            .execute(&mut **self.conn())
+            .await
+            .map_err(Error::db("recording a migration's error"))?;
+        Ok(())
+    }
+
+    async fn complete(
+        &mut self,
+        table: &HistoryTable,
+        migration: &'static Migration,
+        micros: i64,
+    ) -> Result<(), Error> {
+        sqlx::query(AssertSqlSafe(progress_sql(table).complete))
+            .bind(migration.name())
+            .bind(&migration.checksum()[..])
+            .bind(micros)
+            .bind(migration.down().map(|d| d.sql()))
+            .bind(migration.version())
+            .execute(&mut **self.conn())
+            .await
+            .map_err(Error::db("recording a migration as applied"))?;
+        Ok(())
     }
 
     async fn finish(mut self, dirty: bool) {

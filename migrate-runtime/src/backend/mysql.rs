@@ -1,0 +1,279 @@
+//! MySQL and MariaDB: a `GET_LOCK` named after the history table, polled like PostgreSQL's
+//! advisory lock, and every migration run one statement at a time.
+//!
+//! MySQL commits DDL implicitly, so a migration cannot be rolled back as a whole. Each
+//! statement runs in its own transaction together with the update of the migration's
+//! progress row: a DML statement and its progress commit together; a DDL statement commits
+//! on its own just before its progress is recorded. A failure (or a crash) therefore leaves a
+//! row that says how many statements were applied, and the migrator resumes or refuses from
+//! there (see `Error::Dirty`).
+
+use sqlx::pool::PoolConnection;
+use sqlx::{AssertSqlSafe, Connection, MySql};
+
+use super::{
+    history_from_rows, sealed, select_history, HistoryRow, Outcome, Pool, ProgressSql, Session,
+    StepError,
+};
+use crate::history::{AppliedMigration, HistoryTable};
+use crate::migration::Migration;
+use crate::statements::Dialect;
+use crate::Error;
+
+impl sealed::Sealed for sqlx::MySqlPool {}
+
+impl Pool for sqlx::MySqlPool {
+    type Session = MySqlSession;
+
+    async fn open_session(&self) -> Result<MySqlSession, Error> {
+        let conn = self
+            .acquire()
+            .await
+            .map_err(Error::db("acquiring a connection from the pool"))?;
+        Ok(MySqlSession {
+            conn: Some(conn),
+            locked: false,
+        })
+    }
+}
+
+/// A MySQL/MariaDB session. See [`Session`].
+#[doc(hidden)]
+pub struct MySqlSession {
+    conn: Option<PoolConnection<MySql>>,
+    locked: bool,
+}
+
+impl Drop for MySqlSession {
+    fn drop(&mut self) {
+        // As for PostgreSQL: never return a connection that may hold the lock to the pool.
+        if self.locked {
+            if let Some(conn) = self.conn.as_mut() {
+                conn.close_on_drop();
+            }
+        }
+    }
+}
+
+impl MySqlSession {
+    fn conn(&mut self) -> &mut PoolConnection<MySql> {
+        // Only `finish` takes the connection, and it consumes the session.
+        self.conn.as_mut().expect("session used after finish")
+    }
+}
+
+/// `GET_LOCK` names are server-wide and at most 64 characters: hash the database and table.
+const LOCK_NAME: &str = "CONCAT('migrate_', SHA1(CONCAT(COALESCE(?, DATABASE()), '.', ?)))";
+
+fn progress_sql(table: &HistoryTable) -> ProgressSql {
+    ProgressSql::new(table, '`', |_| "?".to_owned())
+}
+
+fn is_missing_table(error: &sqlx::Error) -> bool {
+    // 42S02: ER_NO_SUCH_TABLE; 42000 with "Unknown database" for a missing schema.
+    matches!(error, sqlx::Error::Database(db)
+        if db.code().as_deref() == Some("42S02") || db.message().starts_with("Unknown database"))
+}
+
+impl Session for MySqlSession {
+    async fn read_history(
+        &mut self,
+        table: &HistoryTable,
+    ) -> Result<Option<Vec<AppliedMigration>>, Error> {
+        let rows = sqlx::query_as::<_, HistoryRow>(AssertSqlSafe(select_history(table, '`')))
+            .fetch_all(&mut **self.conn())
+            .await;
+        history_from_rows(rows, is_missing_table)
+    }
+
+    async fn try_lock(&mut self, table: &HistoryTable) -> Result<bool, Error> {
+        let got: Option<i64> = sqlx::query_scalar(AssertSqlSafe(format!(
+            "SELECT CAST(GET_LOCK({LOCK_NAME}, 0) AS SIGNED)"
+        )))
+        .bind(table.schema())
+        .bind(table.name())
+        .fetch_one(&mut **self.conn())
+        .await
+        .map_err(Error::db("taking the migration lock (GET_LOCK)"))?;
+        self.locked = got == Some(1);
+        Ok(self.locked)
+    }
+
+    async fn lock_holder(&mut self, table: &HistoryTable) -> Option<String> {
+        let holder: Option<(i64, String, String, i64, Option<String>)> = sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT CAST(ID AS SIGNED), CAST(USER AS CHAR), CAST(HOST AS CHAR), CAST(TIME AS SIGNED), CAST(STATE AS CHAR) \
+             FROM information_schema.PROCESSLIST WHERE ID = IS_USED_LOCK({LOCK_NAME})"
+        )))
+        .bind(table.schema())
+        .bind(table.name())
+        .fetch_optional(&mut **self.conn())
+        .await
+        .ok()
+        .flatten();
+        holder.map(|(id, user, host, seconds, state)| {
+            let state = state.filter(|s| !s.is_empty()).unwrap_or_else(|| "idle".to_owned());
+            format!("connection {id} of `{user}` from {host}, in its current state ({state}) for {seconds}s")
+        })
+    }
+
+    async fn unlock(&mut self, table: &HistoryTable) -> Result<(), Error> {
+        let released: Option<i64> = sqlx::query_scalar(AssertSqlSafe(format!(
+            "SELECT CAST(RELEASE_LOCK({LOCK_NAME}) AS SIGNED)"
+        )))
+        .bind(table.schema())
+        .bind(table.name())
+        .fetch_one(&mut **self.conn())
+        .await
+        .map_err(Error::db("releasing the migration lock (RELEASE_LOCK)"))?;
+        if released == Some(1) {
+            self.locked = false;
+        }
+        Ok(())
+    }
+
+    async fn create_history(&mut self, table: &HistoryTable) -> Result<(), Error> {
+        let conn = self.conn();
+        if let Some(schema) = table.schema() {
+            sqlx::raw_sql(AssertSqlSafe(format!(
+                "CREATE DATABASE IF NOT EXISTS `{schema}`"
+            )))
+            .execute(&mut **conn)
+            .await
+            .map_err(Error::db("creating the history table's database"))?;
+        }
+        let sql = format!(
+            "CREATE TABLE IF NOT EXISTS {} (
+                version BIGINT PRIMARY KEY,
+                name VARCHAR(255) NOT NULL,
+                checksum VARBINARY(32) NOT NULL,
+                success BOOLEAN NOT NULL,
+                applied_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
+                duration_us BIGINT NOT NULL,
+                down_script LONGTEXT,
+                statements_applied BIGINT NOT NULL DEFAULT 0,
+                progress_checksum VARBINARY(32),
+                error TEXT
+            )",
+            table.quoted('`')
+        );
+        sqlx::raw_sql(AssertSqlSafe(sql))
+            .execute(&mut **conn)
+            .await
+            .map_err(Error::db("creating the history table"))?;
+        Ok(())
+    }
+
+    fn dialect(&self) -> Dialect {
+        Dialect::MySql
+    }
+
+    fn error_position(&self, _error: &sqlx::Error) -> Option<usize> {
+        None
+    }
+
+    fn transactional_ddl(&self) -> bool {
+        false
+    }
+
+    async fn apply_in_transaction(
+        &mut self,
+        _table: &HistoryTable,
+        migration: &'static Migration,
+    ) -> Result<Outcome, Error> {
+        // Never called: `transactional_ddl` is false, so the migrator runs every MySQL
+        // migration statement by statement.
+        Err(Error::Database {
+            context: "applying a migration in one transaction, which MySQL cannot do",
+            source: sqlx::Error::Protocol(format!(
+                "migration {} must run statement by statement",
+                migration.version()
+            )),
+        })
+    }
+
+    async fn start_unfinished(
+        &mut self,
+        table: &HistoryTable,
+        migration: &'static Migration,
+    ) -> Result<(), Error> {
+        sqlx::query(AssertSqlSafe(progress_sql(table).start))
+            .bind(migration.version())
+            .bind(migration.name())
+            .bind(&migration.checksum()[..])
+            .bind(migration.down().map(|d| d.sql()))
+            .execute(&mut **self.conn())
+            .await
+            .map_err(Error::db("recording the start of a migration"))?;
+        Ok(())
+    }
+
+    async fn step(
+        &mut self,
+        table: &HistoryTable,
+        version: i64,
+        statement: &str,
+        applied: usize,
+        progress: &[u8],
+    ) -> Result<(), StepError> {
+        let mut tx = self.conn().begin().await.map_err(StepError::Record)?;
+        if let Err(error) = sqlx::raw_sql(AssertSqlSafe(statement.to_owned()))
+            .execute(&mut *tx)
+            .await
+        {
+            if let Err(rollback) = tx.rollback().await {
+                tracing::warn!(error = %rollback, "rollback after a failed statement failed");
+            }
+            return Err(StepError::Statement(error));
+        }
+        sqlx::query(AssertSqlSafe(progress_sql(table).step))
+            .bind(i64::try_from(applied).unwrap_or(i64::MAX))
+            .bind(progress)
+            .bind(version)
+            .execute(&mut *tx)
+            .await
+            .map_err(StepError::Record)?;
+        tx.commit().await.map_err(StepError::Record)
+    }
+
+    async fn record_error(
+        &mut self,
+        table: &HistoryTable,
+        version: i64,
+        error: Option<&str>,
+    ) -> Result<(), Error> {
+        sqlx::query(AssertSqlSafe(progress_sql(table).error))
+            .bind(error)
+            .bind(version)
+            .execute(&mut **self.conn())
+            .await
+            .map_err(Error::db("recording a migration's error"))?;
+        Ok(())
+    }
+
+    async fn complete(
+        &mut self,
+        table: &HistoryTable,
+        migration: &'static Migration,
+        micros: i64,
+    ) -> Result<(), Error> {
+        sqlx::query(AssertSqlSafe(progress_sql(table).complete))
+            .bind(migration.name())
+            .bind(&migration.checksum()[..])
+            .bind(micros)
+            .bind(migration.down().map(|d| d.sql()))
+            .bind(migration.version())
+            .execute(&mut **self.conn())
+            .await
+            .map_err(Error::db("recording a migration as applied"))?;
+        Ok(())
+    }
+
+    async fn finish(mut self, dirty: bool) {
+        let Some(conn) = self.conn.take() else { return };
+        if dirty || self.locked {
+            if let Err(error) = conn.close().await {
+                tracing::debug!(%error, "closing the migration connection failed");
+            }
+        }
+    }
+}
