@@ -54,3 +54,18 @@ pub mod failing_fixed {
 pub mod failing_bad_fix {
     migrate::embed_migrations!("fixtures/failing_bad_fix");
 }
+
+/// Slow migrations for the crash tests on PostgreSQL (one `no-transaction`).
+pub mod crash_pg {
+    migrate::embed_migrations!("fixtures/crash_pg");
+}
+
+/// Slow migrations for the crash tests on MySQL/MariaDB.
+pub mod crash_mysql {
+    migrate::embed_migrations!("fixtures/crash_mysql");
+}
+
+/// Slow migrations for the crash tests on SQLite.
+pub mod crash_sqlite {
+    migrate::embed_migrations!("fixtures/crash_sqlite");
+}

@@ -1,34 +1,46 @@
-//! A stand-alone runner for the multi-process tests: applies `fixtures/concurrent` to the
-//! database URL given as its argument and prints `applied=<versions>`, or the error.
+//! A stand-alone runner for the multi-process and crash tests:
+//! `migrate-test-runner DATABASE_URL [FIXTURE]` applies one of the fixtures (`concurrent` by
+//! default; `crash_pg`, `crash_mysql`, `crash_sqlite`) and prints `applied=<versions>`, or
+//! the error.
 
 use std::process::ExitCode;
 
-use migrate_tests::fixtures::concurrent::migrations;
+use migrate::{Migrator, Report};
+use migrate_tests::fixtures;
+
+fn migrator(fixture: &str) -> Option<Migrator> {
+    Some(match fixture {
+        "concurrent" => fixtures::concurrent::migrations::migrator(),
+        "crash_pg" => fixtures::crash_pg::migrations::migrator(),
+        "crash_mysql" => fixtures::crash_mysql::migrations::migrator(),
+        "crash_sqlite" => fixtures::crash_sqlite::migrations::migrator(),
+        _ => return None,
+    })
+}
+
+async fn run(url: &str, migrator: Migrator) -> Result<Report, Box<dyn std::error::Error>> {
+    Ok(if url.starts_with("postgres") {
+        migrator.run(&sqlx::PgPool::connect(url).await?).await?
+    } else if url.starts_with("mysql") {
+        migrator.run(&sqlx::MySqlPool::connect(url).await?).await?
+    } else {
+        migrator.run(&sqlx::SqlitePool::connect(url).await?).await?
+    })
+}
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
-    let Some(url) = std::env::args().nth(1) else {
-        eprintln!("usage: migrate-test-runner DATABASE_URL");
+    let mut args = std::env::args().skip(1);
+    let (Some(url), fixture) = (args.next(), args.next()) else {
+        eprintln!("usage: migrate-test-runner DATABASE_URL [FIXTURE]");
         return ExitCode::from(2);
     };
-    let report = if url.starts_with("postgres") {
-        match sqlx::PgPool::connect(&url).await {
-            Ok(pool) => migrations::run(&pool).await,
-            Err(error) => {
-                eprintln!("connect: {error}");
-                return ExitCode::FAILURE;
-            }
-        }
-    } else {
-        match sqlx::SqlitePool::connect(&url).await {
-            Ok(pool) => migrations::run(&pool).await,
-            Err(error) => {
-                eprintln!("connect: {error}");
-                return ExitCode::FAILURE;
-            }
-        }
+    let fixture = fixture.unwrap_or_else(|| "concurrent".to_owned());
+    let Some(migrator) = migrator(&fixture) else {
+        eprintln!("unknown fixture `{fixture}`");
+        return ExitCode::from(2);
     };
-    match report {
+    match run(&url, migrator).await {
         Ok(report) => {
             let versions: Vec<String> = report
                 .applied()
