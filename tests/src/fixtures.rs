@@ -69,3 +69,8 @@ pub mod crash_mysql {
 pub mod crash_sqlite {
     migrate::embed_migrations!("fixtures/crash_sqlite");
 }
+
+/// 0002 inserts a row, sleeps for 3 s, then creates a table (MySQL/MariaDB).
+pub mod slow_mysql {
+    migrate::embed_migrations!("fixtures/slow_mysql");
+}
