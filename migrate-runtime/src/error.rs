@@ -100,6 +100,20 @@ pub enum Error {
         holder: Option<String>,
     },
 
+    /// Another runner took over this runner's lease (lock mode [`LockMode::Lease`](crate::LockMode)):
+    /// its heartbeat could not renew it for longer than the stale timeout. The run stopped
+    /// before its next migration or statement.
+    #[error(
+        "the migration lease on `{table}` was taken over by another runner after `{owner}` could not renew it in time; \
+         this run stopped, and the other runner continues (raise the lease's stale timeout if the database was only slow)"
+    )]
+    LeaseLost {
+        /// The history table whose lease was lost.
+        table: String,
+        /// This runner's name in the lease.
+        owner: String,
+    },
+
     /// The history table name is not a plain identifier.
     #[error("invalid history table name `{0}`: use letters, digits and `_` (at most 63), optionally as `schema.table`")]
     InvalidTableName(String),

@@ -58,6 +58,17 @@ impl HistoryTable {
         }
     }
 
+    /// The lock table of the lease lock mode: `<name>_lock` in the same schema (the name is
+    /// shortened to keep within 63 bytes).
+    pub fn lock_table(&self) -> HistoryTable {
+        let mut name = self.name.clone();
+        name.truncate(63 - "_lock".len());
+        HistoryTable {
+            schema: self.schema.clone(),
+            name: format!("{name}_lock"),
+        }
+    }
+
     /// The 64-bit key of the PostgreSQL advisory lock that guards this table: the first 8
     /// bytes of SHA-256 over `migrate-lock:<schema.table>`, stable across processes and
     /// versions of this crate. Useful to find the lock's holder in `pg_locks`.

@@ -28,10 +28,10 @@ mod report;
 pub mod statements;
 
 pub use backend::Pool;
-pub use error::Error;
+pub use error::{Error, Location};
 pub use history::{AppliedMigration, HistoryTable, DEFAULT_TABLE};
 pub use migration::{checksum, Migration, Migrations, Script};
-pub use migrator::{Migrator, DEFAULT_LOCK_TIMEOUT};
+pub use migrator::{LockMode, Migrator, DEFAULT_LOCK_TIMEOUT};
 pub use report::{Applied, Report};
 
 /// Items that generated code and the backends use; not part of the public API.

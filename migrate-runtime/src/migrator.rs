@@ -1,7 +1,10 @@
 //! The migrator: configuration, and the run loop shared by every backend.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::backend::lease::{owner_token, LeaseSql};
 use crate::backend::{self, Outcome, Pool, Session, StepError};
 use crate::history::{AppliedMigration, HistoryTable};
 use crate::migration::{Migration, Migrations};
@@ -9,6 +12,38 @@ use crate::plan::{self, Policy};
 use crate::report::Report;
 use crate::statements;
 use crate::Error;
+
+/// How concurrent runners exclude each other while migrating.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LockMode {
+    /// The database's session lock, held by the migration connection: PostgreSQL
+    /// `pg_try_advisory_lock`, MySQL `GET_LOCK`, an OS file lock beside a SQLite file. The
+    /// database releases it when the connection or process dies, so a crash never leaves it
+    /// held. The default; needs a direct connection (not a pooler in transaction mode).
+    #[default]
+    Session,
+    /// A lease: a row in `<history table>_lock` that names its holder and expires after
+    /// `stale_after` unless the holder's heartbeat (every third of that, on another
+    /// connection from the pool) renews it. Works through PgBouncer in transaction mode and
+    /// on databases without advisory locks (CockroachDB). After a crash the next runner
+    /// waits up to `stale_after`. A runner that cannot renew in time loses the lease and
+    /// stops with [`Error::LeaseLost`]. Needs a pool of at least two connections.
+    Lease {
+        /// How long a lease lasts without a heartbeat.
+        stale_after: Duration,
+    },
+    /// No lock: only when the deployment guarantees a single runner. Concurrent runners
+    /// may then apply the same migration twice.
+    None,
+}
+
+impl LockMode {
+    /// [`LockMode::Lease`] with this stale timeout.
+    pub fn lease(stale_after: Duration) -> LockMode {
+        LockMode::Lease { stale_after }
+    }
+}
 
 /// The default deadline for taking the migration lock.
 pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(600);
@@ -20,7 +55,27 @@ pub struct Migrator {
     migrations: &'static Migrations,
     table: HistoryTable,
     lock_timeout: Duration,
+    lock_mode: LockMode,
     policy: Policy,
+}
+
+/// The lock while held: for a lease, its statements, its heartbeat, and whether it was lost.
+#[derive(Default)]
+struct Held {
+    lease: Option<HeldLease>,
+}
+
+struct HeldLease {
+    sql: LeaseSql,
+    owner: String,
+    lost: Arc<AtomicBool>,
+    heartbeat: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for HeldLease {
+    fn drop(&mut self) {
+        self.heartbeat.abort();
+    }
 }
 
 impl Migrator {
@@ -31,6 +86,7 @@ impl Migrator {
             migrations,
             table: HistoryTable::default(),
             lock_timeout: DEFAULT_LOCK_TIMEOUT,
+            lock_mode: LockMode::Session,
             policy: Policy::default(),
         }
     }
@@ -49,6 +105,12 @@ impl Migrator {
     /// [`Error::LockTimeout`]; 10 minutes by default.
     pub fn lock_timeout(mut self, timeout: Duration) -> Self {
         self.lock_timeout = timeout;
+        self
+    }
+
+    /// How runners exclude each other; [`LockMode::Session`] by default.
+    pub fn lock_mode(mut self, mode: LockMode) -> Self {
+        self.lock_mode = mode;
         self
     }
 
@@ -105,9 +167,9 @@ impl Migrator {
             return Ok(Report::default());
         }
 
-        self.lock(&mut session).await?;
-        let result = self.run_locked(&mut session).await;
-        let unlocked = session.unlock(&self.table).await;
+        let held = self.lock(&mut session).await?;
+        let result = self.run_locked(&mut session, &held).await;
+        let unlocked = self.unlock(&mut session, held).await;
         let dirty = !matches!(&result, Ok(report) if report.is_noop());
         session.finish(dirty).await;
         let report = result?;
@@ -115,7 +177,7 @@ impl Migrator {
         Ok(report)
     }
 
-    async fn run_locked<S: Session>(&self, session: &mut S) -> Result<Report, Error> {
+    async fn run_locked<S: Session>(&self, session: &mut S, held: &Held) -> Result<Report, Error> {
         session.create_history(&self.table).await?;
         let history = session.read_history(&self.table).await?.unwrap_or_default();
         let plan = plan::plan(self.migrations, &history, self.policy)?;
@@ -128,11 +190,12 @@ impl Migrator {
                 "resuming an unfinished migration"
             );
             let duration = self
-                .apply_stepwise(session, migration, Some(&resume.row))
+                .apply_stepwise(session, held, migration, Some(&resume.row))
                 .await?;
             report.push(migration, duration);
         }
         for migration in plan.pending {
+            self.check(held)?;
             tracing::info!(
                 version = migration.version(),
                 name = migration.name(),
@@ -141,7 +204,7 @@ impl Migrator {
             let outcome = if session.transactional_ddl() && !migration.up().no_transaction() {
                 session.apply_in_transaction(&self.table, migration).await
             } else {
-                self.apply_stepwise(session, migration, None)
+                self.apply_stepwise(session, held, migration, None)
                     .await
                     .map(Outcome::Applied)
             };
@@ -169,6 +232,7 @@ impl Migrator {
     async fn apply_stepwise<S: Session>(
         &self,
         session: &mut S,
+        held: &Held,
         migration: &'static Migration,
         resume: Option<&AppliedMigration>,
     ) -> Result<Duration, Error> {
@@ -207,6 +271,7 @@ impl Migrator {
         };
         let started = Instant::now();
         for (index, statement) in statements.iter().enumerate().skip(skip) {
+            self.check(held)?;
             let applied = index + 1;
             let progress = backend::progress_checksum(&statements[..applied]);
             tracing::debug!(
@@ -259,22 +324,62 @@ impl Migrator {
         Ok(started.elapsed())
     }
 
-    /// Polls the lock with exponential backoff (10 ms doubling to 250 ms, with jitter) until
-    /// it is taken or the deadline passes. Polling instead of blocking keeps a waiting runner
-    /// from deadlocking with `CREATE INDEX CONCURRENTLY` in the runner that holds it.
-    async fn lock<S: Session>(&self, session: &mut S) -> Result<(), Error> {
+    /// Fails with [`Error::LeaseLost`] once the heartbeat has lost the lease.
+    fn check(&self, held: &Held) -> Result<(), Error> {
+        match &held.lease {
+            Some(lease) if lease.lost.load(Ordering::SeqCst) => Err(Error::LeaseLost {
+                table: self.table.to_string(),
+                owner: lease.owner.clone(),
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Polls the lock (or the lease) with exponential backoff (10 ms doubling to 250 ms, with
+    /// jitter) until it is taken or the deadline passes. Polling instead of blocking keeps a
+    /// waiting runner from deadlocking with `CREATE INDEX CONCURRENTLY` in the runner that
+    /// holds it.
+    async fn lock<S: Session>(&self, session: &mut S) -> Result<Held, Error> {
+        let (lease, stale_after) = match self.lock_mode {
+            LockMode::None => return Ok(Held::default()),
+            LockMode::Session => (None, Duration::ZERO),
+            LockMode::Lease { stale_after } => {
+                let owner = owner_token();
+                let sql = LeaseSql::new(
+                    &self.table,
+                    session.quote(),
+                    session.now_ms(),
+                    &owner,
+                    stale_after,
+                );
+                (Some((sql, owner)), stale_after)
+            }
+        };
         let started = Instant::now();
         let mut delay = Duration::from_millis(10);
         let mut attempts = 0u32;
+        let mut prepared = false;
         loop {
-            if session.try_lock(&self.table).await? {
+            let taken = match &lease {
+                None => session.try_lock(&self.table).await?,
+                Some((sql, _)) => {
+                    if !prepared {
+                        prepared = session.prepare_lease(sql).await?;
+                    }
+                    prepared && session.try_lease(sql).await?
+                }
+            };
+            if taken {
                 tracing::debug!(table = %self.table, attempts, waited_ms = started.elapsed().as_millis() as u64, "took the migration lock");
-                return Ok(());
+                break;
             }
             attempts += 1;
             let waited = started.elapsed();
             if waited >= self.lock_timeout {
-                let holder = session.lock_holder(&self.table).await;
+                let holder = match &lease {
+                    None => session.lock_holder(&self.table).await,
+                    Some((sql, _)) => session.lease_holder(sql).await,
+                };
                 return Err(Error::LockTimeout {
                     waited,
                     table: self.table.to_string(),
@@ -287,6 +392,65 @@ impl Migrator {
             let sleep = jitter(delay).min(self.lock_timeout - waited);
             tokio::time::sleep(sleep).await;
             delay = (delay * 2).min(Duration::from_millis(250));
+        }
+        let Some((sql, owner)) = lease else {
+            return Ok(Held::default());
+        };
+        let lost = Arc::new(AtomicBool::new(false));
+        let heartbeat = tokio::spawn(heartbeat(
+            session.pool_executor(),
+            sql.renew.clone(),
+            stale_after,
+            lost.clone(),
+        ));
+        Ok(Held {
+            lease: Some(HeldLease {
+                sql,
+                owner,
+                lost,
+                heartbeat,
+            }),
+        })
+    }
+
+    async fn unlock<S: Session>(&self, session: &mut S, held: Held) -> Result<(), Error> {
+        match (&held.lease, self.lock_mode) {
+            (Some(lease), _) => {
+                lease.heartbeat.abort();
+                session.release_lease(&lease.sql).await
+            }
+            (None, LockMode::Session) => session.unlock(&self.table).await,
+            (None, _) => Ok(()),
+        }
+    }
+}
+
+/// Renews a lease every third of `stale_after` on a connection of its own; marks it `lost`
+/// when it was taken over, or when no renewal succeeded for `stale_after`.
+async fn heartbeat(
+    executor: crate::backend::PoolExecutor,
+    renew: String,
+    stale_after: Duration,
+    lost: Arc<AtomicBool>,
+) {
+    let interval = (stale_after / 3).max(Duration::from_millis(10));
+    let mut renewed = Instant::now();
+    loop {
+        tokio::time::sleep(interval).await;
+        match executor(renew.clone()).await {
+            Ok(1) => renewed = Instant::now(),
+            Ok(_) => {
+                tracing::error!("the migration lease was taken over by another runner");
+                lost.store(true, Ordering::SeqCst);
+                return;
+            }
+            Err(error) => {
+                tracing::warn!(%error, "renewing the migration lease failed");
+                if renewed.elapsed() >= stale_after {
+                    lost.store(true, Ordering::SeqCst);
+                    return;
+                }
+            }
         }
     }
 }

@@ -185,6 +185,28 @@ impl Drop for ServerDatabase {
     }
 }
 
+/// The URL of database `name` through PgBouncer in transaction mode (`PGBOUNCER_URL`, default
+/// `postgres://postgres@127.0.0.1:6432/postgres`), or `None` (with the reason printed) when
+/// it is unreachable outside CI. `.ci/run` starts one.
+pub async fn pgbouncer_url(name: &str) -> Option<String> {
+    let base = std::env::var("PGBOUNCER_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:6432/postgres".to_owned());
+    let url = with_database(&base, name);
+    match PgConnection::connect(&url).await {
+        Ok(conn) => {
+            let _ = conn.close().await;
+            Some(url)
+        }
+        Err(error) => {
+            if std::env::var_os("CI").is_some() {
+                panic!("PgBouncer at {base} is unreachable and CI is set: {error}");
+            }
+            eprintln!("SKIPPED: PgBouncer at {base} is unreachable ({error}); set PGBOUNCER_URL");
+            None
+        }
+    }
+}
+
 /// A SQLite database file in a temporary directory that is deleted when this value is dropped.
 pub struct SqliteFile {
     /// The database file.

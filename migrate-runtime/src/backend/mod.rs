@@ -5,7 +5,11 @@
 //! file; MySQL comes next and implements the same two traits.
 
 use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
+
+use lease::LeaseSql;
 
 use crate::error::Location;
 use crate::history::{AppliedMigration, HistoryTable};
@@ -13,6 +17,7 @@ use crate::migration::{Migration, Script};
 use crate::statements::{self, Dialect, Statement};
 use crate::Error;
 
+pub(crate) mod lease;
 #[cfg(feature = "mysql")]
 mod mysql;
 #[cfg(feature = "postgres")]
@@ -44,6 +49,20 @@ pub enum StepError {
     Statement(sqlx::Error),
     /// The statement ran, but recording its progress failed.
     Record(sqlx::Error),
+}
+
+/// Runs a plain statement on a pool; returns the number of rows affected.
+#[doc(hidden)]
+pub type PoolExecutor = Arc<
+    dyn Fn(String) -> Pin<Box<dyn Future<Output = Result<u64, sqlx::Error>> + Send>> + Send + Sync,
+>;
+
+/// A duplicate key, or a table that already exists: another runner got there first.
+fn is_creation_race(error: &sqlx::Error) -> bool {
+    error.as_database_error().is_some_and(|db| {
+        db.is_unique_violation() || // 42P07 duplicate table, 42710 duplicate object (its row type), 42S01 MySQL
+        matches!(db.code().as_deref(), Some("42P07" | "42710" | "42S01"))
+    })
 }
 
 /// What applying one migration led to.
@@ -135,11 +154,89 @@ pub trait Session: Send {
         micros: i64,
     ) -> impl Future<Output = Result<(), Error>> + Send;
 
+    /// Identifier quote of this database.
+    fn quote(&self) -> char;
+
+    /// The database's clock in milliseconds since the epoch, as an SQL expression.
+    fn now_ms(&self) -> &'static str;
+
+    /// Runs one plain statement (no parameters) on this session's connection; the number of
+    /// rows it affected.
+    fn execute_plain(
+        &mut self,
+        sql: String,
+    ) -> impl Future<Output = Result<u64, sqlx::Error>> + Send;
+
+    /// Runs a plain query whose first row is (text, bigint).
+    fn fetch_text_and_number(
+        &mut self,
+        sql: String,
+    ) -> impl Future<Output = Result<Option<(String, i64)>, sqlx::Error>> + Send;
+
+    /// Something that runs plain statements on the pool rather than on this session's busy
+    /// connection: the lease heartbeat.
+    fn pool_executor(&self) -> PoolExecutor;
+
+    /// Creates the lease lock table if needed. `false` when another runner was creating it
+    /// at the same moment (try again).
+    fn prepare_lease(
+        &mut self,
+        sql: &LeaseSql,
+    ) -> impl Future<Output = Result<bool, Error>> + Send {
+        let create = sql.create.clone();
+        async move {
+            match self.execute_plain(create).await {
+                Ok(_) => Ok(true),
+                Err(error) if is_creation_race(&error) => Ok(false),
+                Err(error) => Err(Error::db("creating the lock table")(error)),
+            }
+        }
+    }
+
+    /// One attempt at the lease: expire a stale one, then insert ours. `true` when taken.
+    fn try_lease(&mut self, sql: &LeaseSql) -> impl Future<Output = Result<bool, Error>> + Send {
+        let (expire, take) = (sql.expire.clone(), sql.take.clone());
+        async move {
+            self.execute_plain(expire)
+                .await
+                .map_err(Error::db("expiring a stale lease"))?;
+            match self.execute_plain(take).await {
+                Ok(_) => Ok(true),
+                Err(error) if is_creation_race(&error) => Ok(false),
+                Err(error) => Err(Error::db("taking the lease")(error)),
+            }
+        }
+    }
+
+    /// Who holds the lease, and for how much longer unless renewed.
+    fn lease_holder(&mut self, sql: &LeaseSql) -> impl Future<Output = Option<String>> + Send {
+        let holder = sql.holder.clone();
+        async move {
+            let (owner, left_ms) = self.fetch_text_and_number(holder).await.ok().flatten()?;
+            Some(format!(
+                "the lease of `{owner}`, which expires in {}s unless renewed",
+                left_ms.max(0) / 1000
+            ))
+        }
+    }
+
+    /// Gives the lease up (a no-op when another runner has taken it over).
+    fn release_lease(&mut self, sql: &LeaseSql) -> impl Future<Output = Result<(), Error>> + Send {
+        let release = sql.release.clone();
+        async move {
+            self.execute_plain(release)
+                .await
+                .map_err(Error::db("releasing the lease"))?;
+            Ok(())
+        }
+    }
+
     /// Ends the session: the connection goes back to the pool, or is closed when `dirty`
     /// (a migration ran on it and may have changed session settings).
     fn finish(self, dirty: bool) -> impl Future<Output = ()> + Send;
 }
 
+#[cfg(any(feature = "mysql", feature = "sqlite"))]
 /// A row of the history table as the backends read it: version, name, checksum, success.
 pub(crate) type HistoryRow = (
     i64,
@@ -160,6 +257,7 @@ pub(crate) fn select_history(table: &HistoryTable, quote: char) -> String {
     )
 }
 
+#[cfg(any(feature = "mysql", feature = "sqlite"))]
 /// The statement that records one migration; `params` are the backend's six placeholders.
 pub(crate) fn insert_history(table: &HistoryTable, quote: char, params: [&str; 6]) -> String {
     let [version, name, checksum, success, duration, down] = params;
@@ -170,6 +268,7 @@ pub(crate) fn insert_history(table: &HistoryTable, quote: char, params: [&str; 6
     )
 }
 
+#[cfg(any(feature = "mysql", feature = "sqlite"))]
 /// The statements that keep an unfinished migration's row up to date. `param(n)` is the
 /// backend's placeholder for the n-th (1-based) parameter; `quote` its identifier quote.
 pub(crate) struct ProgressSql {
@@ -179,6 +278,7 @@ pub(crate) struct ProgressSql {
     pub complete: String,
 }
 
+#[cfg(any(feature = "mysql", feature = "sqlite"))]
 impl ProgressSql {
     pub fn new(table: &HistoryTable, quote: char, param: impl Fn(usize) -> String) -> ProgressSql {
         let t = table.quoted(quote);
@@ -214,6 +314,7 @@ pub(crate) fn progress_checksum(statements: &[Statement<'_>]) -> [u8; 32] {
     crate::migration::checksum(joined.join("\n;\n").as_bytes())
 }
 
+#[cfg(any(feature = "mysql", feature = "sqlite"))]
 /// The result of reading the history: `Ok(None)` when the table does not exist yet.
 pub(crate) fn history_from_rows(
     rows: Result<Vec<HistoryRow>, sqlx::Error>,
@@ -245,6 +346,32 @@ pub(crate) fn history_from_rows(
 /// Microseconds since `started`, for the history table.
 pub(crate) fn micros(started: std::time::Instant) -> i64 {
     i64::try_from(started.elapsed().as_micros()).unwrap_or(i64::MAX)
+}
+
+/// SQL literals for the statements the PostgreSQL backend sends through the simple query
+/// protocol (no prepared statements, so connection poolers in transaction mode work).
+pub(crate) mod pg_literal {
+    /// A dollar-quoted string, with a tag that does not occur in `text`.
+    pub fn text(text: &str) -> String {
+        let mut tag = String::from("$m$");
+        let mut n = 0u32;
+        // The body ends where `tag` first occurs after the opening tag: that must be the end.
+        while format!("{text}{tag}").find(&tag) != Some(text.len()) {
+            n += 1;
+            tag = format!("$m{n}$");
+        }
+        format!("{tag}{text}{tag}")
+    }
+
+    /// `text`, or `NULL`.
+    pub fn opt_text(text: Option<&str>) -> String {
+        text.map_or_else(|| "NULL".to_owned(), self::text)
+    }
+
+    /// A `bytea` value.
+    pub fn bytes(bytes: &[u8]) -> String {
+        format!("decode('{}', 'hex')", crate::migration::hex(bytes))
+    }
 }
 
 /// The database's own message for an error.
@@ -330,6 +457,15 @@ mod tests {
         );
         assert_eq!(char_to_byte(sql, 0), None);
         assert_eq!(locate("é;\nx", Dialect::MySql, 4).column, 1);
+    }
+
+    #[test]
+    fn dollar_quotes_cannot_be_closed_early() {
+        assert_eq!(pg_literal::text("it's"), "$m$it's$m$");
+        assert_eq!(pg_literal::text("a $m$ b"), "$m1$a $m$ b$m1$");
+        assert_eq!(pg_literal::text("ends in $m"), "$m1$ends in $m$m1$");
+        assert_eq!(pg_literal::opt_text(None), "NULL");
+        assert_eq!(pg_literal::bytes(&[0, 255]), "decode('00ff', 'hex')");
     }
 
     #[test]

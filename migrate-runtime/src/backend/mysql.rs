@@ -8,12 +8,14 @@
 //! row that says how many statements were applied, and the migrator resumes or refuses from
 //! there (see `Error::Dirty`).
 
+use std::sync::Arc;
+
 use sqlx::pool::PoolConnection;
-use sqlx::{AssertSqlSafe, Connection, MySql};
+use sqlx::{AssertSqlSafe, Connection, MySql, Row};
 
 use super::{
-    history_from_rows, sealed, select_history, HistoryRow, Outcome, Pool, ProgressSql, Session,
-    StepError,
+    history_from_rows, sealed, select_history, HistoryRow, Outcome, Pool, PoolExecutor,
+    ProgressSql, Session, StepError,
 };
 use crate::history::{AppliedMigration, HistoryTable};
 use crate::migration::Migration;
@@ -32,6 +34,7 @@ impl Pool for sqlx::MySqlPool {
             .map_err(Error::db("acquiring a connection from the pool"))?;
         Ok(MySqlSession {
             conn: Some(conn),
+            pool: self.clone(),
             locked: false,
         })
     }
@@ -41,6 +44,7 @@ impl Pool for sqlx::MySqlPool {
 #[doc(hidden)]
 pub struct MySqlSession {
     conn: Option<PoolConnection<MySql>>,
+    pool: sqlx::MySqlPool,
     locked: bool,
 }
 
@@ -266,6 +270,43 @@ impl Session for MySqlSession {
             .await
             .map_err(Error::db("recording a migration as applied"))?;
         Ok(())
+    }
+
+    fn quote(&self) -> char {
+        '`'
+    }
+
+    fn now_ms(&self) -> &'static str {
+        "CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED)"
+    }
+
+    async fn execute_plain(&mut self, sql: String) -> Result<u64, sqlx::Error> {
+        let done = sqlx::raw_sql(AssertSqlSafe(sql))
+            .execute(&mut **self.conn())
+            .await?;
+        Ok(done.rows_affected())
+    }
+
+    async fn fetch_text_and_number(
+        &mut self,
+        sql: String,
+    ) -> Result<Option<(String, i64)>, sqlx::Error> {
+        let row = sqlx::raw_sql(AssertSqlSafe(sql))
+            .fetch_optional(&mut **self.conn())
+            .await?;
+        row.map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
+            .transpose()
+    }
+
+    fn pool_executor(&self) -> PoolExecutor {
+        let pool = self.pool.clone();
+        Arc::new(move |sql| {
+            let pool = pool.clone();
+            Box::pin(async move {
+                let done = sqlx::raw_sql(AssertSqlSafe(sql)).execute(&pool).await?;
+                Ok(done.rows_affected())
+            })
+        })
     }
 
     async fn finish(mut self, dirty: bool) {

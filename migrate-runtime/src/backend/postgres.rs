@@ -1,15 +1,20 @@
-//! PostgreSQL: a session advisory lock on one dedicated connection, and one transaction per
-//! migration unless it says `-- migrate:no-transaction`.
+//! PostgreSQL: a session advisory lock on one dedicated connection (or a lease, see
+//! `lease.rs`), and one transaction per migration unless it says `-- migrate:no-transaction`.
+//!
+//! Every statement goes through the simple query protocol with literal values: no prepared
+//! statements, so the backend works through PgBouncer in transaction mode, and each
+//! bookkeeping statement is one round trip.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use sqlx::pool::PoolConnection;
-use sqlx::postgres::{PgDatabaseError, PgErrorPosition};
-use sqlx::{AssertSqlSafe, Connection, Postgres};
+use sqlx::postgres::{PgDatabaseError, PgErrorPosition, PgRow};
+use sqlx::{AssertSqlSafe, Connection, Postgres, Row};
 
 use super::{
-    char_to_byte, history_from_rows, insert_history, locate, micros, migration_error, sealed,
-    select_history, HistoryRow, Outcome, Pool, ProgressSql, Session, StepError,
+    char_to_byte, locate, micros, migration_error, pg_literal as lit, sealed, select_history,
+    Outcome, Pool, PoolExecutor, Session, StepError,
 };
 use crate::history::{AppliedMigration, HistoryTable};
 use crate::migration::Migration;
@@ -28,6 +33,7 @@ impl Pool for sqlx::PgPool {
             .map_err(Error::db("acquiring a connection from the pool"))?;
         Ok(PgSession {
             conn: Some(conn),
+            pool: self.clone(),
             locked: false,
         })
     }
@@ -37,6 +43,7 @@ impl Pool for sqlx::PgPool {
 #[doc(hidden)]
 pub struct PgSession {
     conn: Option<PoolConnection<Postgres>>,
+    pool: sqlx::PgPool,
     locked: bool,
 }
 
@@ -62,13 +69,21 @@ fn position(error: &sqlx::Error) -> Option<usize> {
     }
 }
 
-fn progress_sql(table: &HistoryTable) -> ProgressSql {
-    ProgressSql::new(table, '"', |n| format!("${n}"))
-}
-
 fn is_missing_table(error: &sqlx::Error) -> bool {
     // 42P01 undefined_table, 3F000 invalid_schema_name
     matches!(error, sqlx::Error::Database(db) if matches!(db.code().as_deref(), Some("42P01" | "3F000")))
+}
+
+fn applied_from_row(row: &PgRow) -> Result<AppliedMigration, sqlx::Error> {
+    Ok(AppliedMigration {
+        version: row.try_get(0)?,
+        name: row.try_get(1)?,
+        checksum: row.try_get(2)?,
+        success: row.try_get(3)?,
+        statements_applied: usize::try_from(row.try_get::<i64, _>(4)?).unwrap_or(0),
+        progress_checksum: row.try_get(5)?,
+        error: row.try_get(6)?,
+    })
 }
 
 impl PgSession {
@@ -76,6 +91,33 @@ impl PgSession {
         // Only `finish` takes the connection, and it consumes the session.
         self.conn.as_mut().expect("session used after finish")
     }
+
+    async fn plain(&mut self, sql: String) -> Result<u64, sqlx::Error> {
+        let done = sqlx::raw_sql(AssertSqlSafe(sql))
+            .execute(&mut **self.conn())
+            .await?;
+        Ok(done.rows_affected())
+    }
+
+    async fn plain_bool(&mut self, sql: String) -> Result<Option<bool>, sqlx::Error> {
+        let row = sqlx::raw_sql(AssertSqlSafe(sql))
+            .fetch_optional(&mut **self.conn())
+            .await?;
+        row.map(|row| row.try_get(0)).transpose()
+    }
+}
+
+/// The INSERT of a completed migration.
+fn insert_applied(table: &HistoryTable, migration: &Migration, micros: i64) -> String {
+    format!(
+        "INSERT INTO {} (version, name, checksum, success, duration_us, down_script, statements_applied) \
+         VALUES ({}, {}, {}, TRUE, {micros}, {}, 0)",
+        table.quoted('"'),
+        migration.version(),
+        lit::text(migration.name()),
+        lit::bytes(migration.checksum()),
+        lit::opt_text(migration.down().map(|d| d.sql())),
+    )
 }
 
 impl Session for PgSession {
@@ -83,77 +125,77 @@ impl Session for PgSession {
         &mut self,
         table: &HistoryTable,
     ) -> Result<Option<Vec<AppliedMigration>>, Error> {
-        let rows = sqlx::query_as::<_, HistoryRow>(AssertSqlSafe(select_history(table, '"')))
+        let rows = sqlx::raw_sql(AssertSqlSafe(select_history(table, '"')))
             .fetch_all(&mut **self.conn())
             .await;
-        history_from_rows(rows, is_missing_table)
+        match rows {
+            Ok(rows) => rows
+                .iter()
+                .map(applied_from_row)
+                .collect::<Result<Vec<_>, _>>()
+                .map(Some)
+                .map_err(Error::db("reading the history table")),
+            Err(error) if is_missing_table(&error) => Ok(None),
+            Err(error) => Err(Error::db("reading the history table")(error)),
+        }
     }
 
     async fn try_lock(&mut self, table: &HistoryTable) -> Result<bool, Error> {
-        let locked: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
-            .bind(table.lock_key())
-            .fetch_one(&mut **self.conn())
+        let locked = self
+            .plain_bool(format!("SELECT pg_try_advisory_lock({})", table.lock_key()))
             .await
             .map_err(Error::db("taking the advisory lock"))?;
-        self.locked = locked;
-        Ok(locked)
+        self.locked = locked == Some(true);
+        Ok(self.locked)
     }
 
     async fn lock_holder(&mut self, table: &HistoryTable) -> Option<String> {
         let key = table.lock_key();
         // Advisory locks are per database. A bigint key is stored as classid (high half),
-        // objid (low half), objsubid 1.
-        // PostgreSQL does not record when an advisory lock was granted; the holder's session
-        // age and state are the closest it can tell.
-        let holder: Option<(i32, String, f64, Option<String>)> = sqlx::query_as(
-            "SELECT a.pid, a.application_name, \
-                    EXTRACT(EPOCH FROM now() - a.backend_start)::float8, a.state \
+        // objid (low half), objsubid 1. PostgreSQL does not record when an advisory lock was
+        // granted; the holder's session age and state are the closest it can tell.
+        let sql = format!(
+            "SELECT a.pid, a.application_name, EXTRACT(EPOCH FROM now() - a.backend_start)::float8, a.state \
              FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
              WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 \
                AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
-               AND l.classid::bigint = (($1 >> 32) & 4294967295) \
-               AND l.objid::bigint = ($1 & 4294967295) \
-             LIMIT 1",
-        )
-        .bind(key)
-        .fetch_optional(&mut **self.conn())
-        .await
-        .ok()
-        .flatten();
-        holder.map(|(pid, application, seconds, state)| {
-            let application = if application.is_empty() {
-                "(no application_name)".to_owned()
-            } else {
-                format!("`{application}`")
-            };
-            let state = state.unwrap_or_else(|| "unknown".to_owned());
-            format!(
-                "backend pid {pid}, application {application}, connected for {seconds:.0}s, state {state}"
-            )
-        })
+               AND l.classid::bigint = (({key}::bigint >> 32) & 4294967295) \
+               AND l.objid::bigint = ({key}::bigint & 4294967295) \
+             LIMIT 1"
+        );
+        let row = sqlx::raw_sql(AssertSqlSafe(sql))
+            .fetch_optional(&mut **self.conn())
+            .await
+            .ok()??;
+        let pid: i32 = row.try_get(0).ok()?;
+        let application: String = row.try_get(1).ok()?;
+        let seconds: f64 = row.try_get(2).ok()?;
+        let state: Option<String> = row.try_get(3).ok()?;
+        let application = if application.is_empty() {
+            "(no application_name)".to_owned()
+        } else {
+            format!("`{application}`")
+        };
+        let state = state.unwrap_or_else(|| "unknown".to_owned());
+        Some(format!("backend pid {pid}, application {application}, connected for {seconds:.0}s, state {state}"))
     }
 
     async fn unlock(&mut self, table: &HistoryTable) -> Result<(), Error> {
-        let released: bool = sqlx::query_scalar("SELECT pg_advisory_unlock($1)")
-            .bind(table.lock_key())
-            .fetch_one(&mut **self.conn())
+        let released = self
+            .plain_bool(format!("SELECT pg_advisory_unlock({})", table.lock_key()))
             .await
             .map_err(Error::db("releasing the advisory lock"))?;
-        if released {
+        if released == Some(true) {
             self.locked = false;
         }
         Ok(())
     }
 
     async fn create_history(&mut self, table: &HistoryTable) -> Result<(), Error> {
-        let conn = self.conn();
         if let Some(schema) = table.schema() {
-            sqlx::raw_sql(AssertSqlSafe(format!(
-                "CREATE SCHEMA IF NOT EXISTS \"{schema}\""
-            )))
-            .execute(&mut **conn)
-            .await
-            .map_err(Error::db("creating the history table's schema"))?;
+            self.plain(format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\""))
+                .await
+                .map_err(Error::db("creating the history table's schema"))?;
         }
         let sql = format!(
             "CREATE TABLE IF NOT EXISTS {} (
@@ -170,8 +212,7 @@ impl Session for PgSession {
             )",
             table.quoted('"')
         );
-        sqlx::raw_sql(AssertSqlSafe(sql))
-            .execute(&mut **conn)
+        self.plain(sql)
             .await
             .map_err(Error::db("creating the history table"))?;
         Ok(())
@@ -194,7 +235,6 @@ impl Session for PgSession {
         table: &HistoryTable,
         migration: &'static Migration,
     ) -> Result<Outcome, Error> {
-        let insert = insert_history(table, '"', ["$1", "$2", "$3", "$4", "$5", "$6"]);
         let script = migration.up();
         let started = Instant::now();
         let mut tx = self
@@ -213,16 +253,14 @@ impl Session for PgSession {
             }
             return Err(migration_error(migration, script, error, true, location));
         }
-        sqlx::query(AssertSqlSafe(insert))
-            .bind(migration.version())
-            .bind(migration.name())
-            .bind(&migration.checksum()[..])
-            .bind(true)
-            .bind(micros(started))
-            .bind(migration.down().map(|d| d.sql()))
-            .execute(&mut *tx)
-            .await
-            .map_err(Error::db("recording a migration in the history table"))?;
+        sqlx::raw_sql(AssertSqlSafe(insert_applied(
+            table,
+            migration,
+            micros(started),
+        )))
+        .execute(&mut *tx)
+        .await
+        .map_err(Error::db("recording a migration in the history table"))?;
         tx.commit()
             .await
             .map_err(|error| migration_error(migration, script, error, true, None))?;
@@ -234,12 +272,16 @@ impl Session for PgSession {
         table: &HistoryTable,
         migration: &'static Migration,
     ) -> Result<(), Error> {
-        sqlx::query(AssertSqlSafe(progress_sql(table).start))
-            .bind(migration.version())
-            .bind(migration.name())
-            .bind(&migration.checksum()[..])
-            .bind(migration.down().map(|d| d.sql()))
-            .execute(&mut **self.conn())
+        let sql = format!(
+            "INSERT INTO {} (version, name, checksum, success, duration_us, down_script, statements_applied) \
+             VALUES ({}, {}, {}, FALSE, 0, {}, 0)",
+            table.quoted('"'),
+            migration.version(),
+            lit::text(migration.name()),
+            lit::bytes(migration.checksum()),
+            lit::opt_text(migration.down().map(|d| d.sql())),
+        );
+        self.plain(sql)
             .await
             .map_err(Error::db("recording the start of a migration"))?;
         Ok(())
@@ -255,18 +297,15 @@ impl Session for PgSession {
     ) -> Result<(), StepError> {
         // Outside a transaction: `no-transaction` statements such as CREATE INDEX
         // CONCURRENTLY refuse to run in one.
-        let conn = self.conn();
-        sqlx::raw_sql(AssertSqlSafe(statement.to_owned()))
-            .execute(&mut **conn)
+        self.plain(statement.to_owned())
             .await
             .map_err(StepError::Statement)?;
-        sqlx::query(AssertSqlSafe(progress_sql(table).step))
-            .bind(i64::try_from(applied).unwrap_or(i64::MAX))
-            .bind(progress)
-            .bind(version)
-            .execute(&mut **conn)
-            .await
-            .map_err(StepError::Record)?;
+        let record = format!(
+            "UPDATE {} SET statements_applied = {applied}, progress_checksum = {} WHERE version = {version}",
+            table.quoted('"'),
+            lit::bytes(progress)
+        );
+        self.plain(record).await.map_err(StepError::Record)?;
         Ok(())
     }
 
@@ -276,10 +315,12 @@ impl Session for PgSession {
         version: i64,
         error: Option<&str>,
     ) -> Result<(), Error> {
-        sqlx::query(AssertSqlSafe(progress_sql(table).error))
-            .bind(error)
-            .bind(version)
-            .execute(&mut **self.conn())
+        let sql = format!(
+            "UPDATE {} SET error = {} WHERE version = {version}",
+            table.quoted('"'),
+            lit::opt_text(error)
+        );
+        self.plain(sql)
             .await
             .map_err(Error::db("recording a migration's error"))?;
         Ok(())
@@ -291,16 +332,53 @@ impl Session for PgSession {
         migration: &'static Migration,
         micros: i64,
     ) -> Result<(), Error> {
-        sqlx::query(AssertSqlSafe(progress_sql(table).complete))
-            .bind(migration.name())
-            .bind(&migration.checksum()[..])
-            .bind(micros)
-            .bind(migration.down().map(|d| d.sql()))
-            .bind(migration.version())
-            .execute(&mut **self.conn())
+        let sql = format!(
+            "UPDATE {} SET success = TRUE, error = NULL, name = {}, checksum = {}, duration_us = {micros}, down_script = {} \
+             WHERE version = {}",
+            table.quoted('"'),
+            lit::text(migration.name()),
+            lit::bytes(migration.checksum()),
+            lit::opt_text(migration.down().map(|d| d.sql())),
+            migration.version(),
+        );
+        self.plain(sql)
             .await
             .map_err(Error::db("recording a migration as applied"))?;
         Ok(())
+    }
+
+    fn quote(&self) -> char {
+        '"'
+    }
+
+    fn now_ms(&self) -> &'static str {
+        "(EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT"
+    }
+
+    async fn execute_plain(&mut self, sql: String) -> Result<u64, sqlx::Error> {
+        self.plain(sql).await
+    }
+
+    async fn fetch_text_and_number(
+        &mut self,
+        sql: String,
+    ) -> Result<Option<(String, i64)>, sqlx::Error> {
+        let row = sqlx::raw_sql(AssertSqlSafe(sql))
+            .fetch_optional(&mut **self.conn())
+            .await?;
+        row.map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
+            .transpose()
+    }
+
+    fn pool_executor(&self) -> PoolExecutor {
+        let pool = self.pool.clone();
+        Arc::new(move |sql| {
+            let pool = pool.clone();
+            Box::pin(async move {
+                let done = sqlx::raw_sql(AssertSqlSafe(sql)).execute(&pool).await?;
+                Ok(done.rows_affected())
+            })
+        })
     }
 
     async fn finish(mut self, dirty: bool) {

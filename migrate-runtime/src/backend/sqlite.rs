@@ -8,14 +8,15 @@
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 use sqlx::pool::PoolConnection;
-use sqlx::{AssertSqlSafe, Connection, Sqlite};
+use sqlx::{AssertSqlSafe, Connection, Row, Sqlite};
 
 use super::{
     history_from_rows, insert_history, locate, micros, migration_error, sealed, select_history,
-    HistoryRow, Outcome, Pool, ProgressSql, Session, StepError,
+    HistoryRow, Outcome, Pool, PoolExecutor, ProgressSql, Session, StepError,
 };
 use crate::error::Location;
 use crate::history::{AppliedMigration, HistoryTable};
@@ -36,6 +37,7 @@ impl Pool for sqlx::SqlitePool {
         let options = self.connect_options();
         Ok(SqliteSession {
             conn: Some(conn),
+            pool: self.clone(),
             lock_path: lock_path(options.get_filename()),
             lock: None,
         })
@@ -60,6 +62,7 @@ fn lock_path(database: &Path) -> Option<PathBuf> {
 #[doc(hidden)]
 pub struct SqliteSession {
     conn: Option<PoolConnection<Sqlite>>,
+    pool: sqlx::SqlitePool,
     lock_path: Option<PathBuf>,
     /// The open, locked lock file while this session holds the lock.
     lock: Option<File>,
@@ -308,6 +311,43 @@ impl Session for SqliteSession {
             .await
             .map_err(Error::db("recording a migration as applied"))?;
         Ok(())
+    }
+
+    fn quote(&self) -> char {
+        '"'
+    }
+
+    fn now_ms(&self) -> &'static str {
+        "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)"
+    }
+
+    async fn execute_plain(&mut self, sql: String) -> Result<u64, sqlx::Error> {
+        let done = sqlx::raw_sql(AssertSqlSafe(sql))
+            .execute(&mut **self.conn())
+            .await?;
+        Ok(done.rows_affected())
+    }
+
+    async fn fetch_text_and_number(
+        &mut self,
+        sql: String,
+    ) -> Result<Option<(String, i64)>, sqlx::Error> {
+        let row = sqlx::raw_sql(AssertSqlSafe(sql))
+            .fetch_optional(&mut **self.conn())
+            .await?;
+        row.map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
+            .transpose()
+    }
+
+    fn pool_executor(&self) -> PoolExecutor {
+        let pool = self.pool.clone();
+        Arc::new(move |sql| {
+            let pool = pool.clone();
+            Box::pin(async move {
+                let done = sqlx::raw_sql(AssertSqlSafe(sql)).execute(&pool).await?;
+                Ok(done.rows_affected())
+            })
+        })
     }
 
     async fn finish(mut self, dirty: bool) {
