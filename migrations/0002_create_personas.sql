@@ -1,9 +1,9 @@
 -- A persona is a named assistant configuration that belongs to one user.
 CREATE TABLE personas (
-    id            TEXT PRIMARY KEY,
-    user_id       TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
-    name          TEXT NOT NULL,
-    system_prompt TEXT NOT NULL DEFAULT '',
+    id            VARCHAR(36) PRIMARY KEY,
+    user_id       VARCHAR(36) NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    name          VARCHAR(100) NOT NULL,
+    system_prompt TEXT NOT NULL,
     created_at    TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
     UNIQUE (user_id, name)
 );

@@ -1,18 +1,18 @@
 -- Conversations between a user and one of their personas, and their messages.
 CREATE TABLE conversations (
-    id         TEXT PRIMARY KEY,
-    user_id    TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
-    persona_id TEXT REFERENCES personas (id) ON DELETE SET NULL,
-    title      TEXT NOT NULL DEFAULT 'New conversation',
+    id         VARCHAR(36) PRIMARY KEY,
+    user_id    VARCHAR(36) NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    persona_id VARCHAR(36) REFERENCES personas (id) ON DELETE SET NULL,
+    title      VARCHAR(200) NOT NULL DEFAULT 'New conversation',
     created_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP
 );
 
 CREATE INDEX conversations_user_id ON conversations (user_id, created_at);
 
 CREATE TABLE messages (
-    id              TEXT PRIMARY KEY,
-    conversation_id TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
-    role            TEXT NOT NULL CHECK (role IN ('system', 'user', 'assistant')),
+    id              VARCHAR(36) PRIMARY KEY,
+    conversation_id VARCHAR(36) NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+    role            VARCHAR(16) NOT NULL CHECK (role IN ('system', 'user', 'assistant')),
     content         TEXT NOT NULL,
     created_at      TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP
 );

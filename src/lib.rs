@@ -1,5 +1,5 @@
 //! Database migrations that are checked when the application is compiled and applied safely
-//! when it runs.
+//! when it runs, on PostgreSQL, MySQL/MariaDB and SQLite.
 //!
 //! [`embed_migrations!`] reads a directory of SQL files at compile time, reports every
 //! problem in it as a compile error (duplicate versions, malformed names, orphan down files,
@@ -27,7 +27,7 @@
 //! # Features
 //! - `postgres`: `run` accepts `&sqlx::PgPool`.
 //! - `sqlite`: `run` accepts `&sqlx::SqlitePool`.
-//! - `mysql`: reserved for the MySQL/MariaDB backend (not implemented yet).
+//! - `mysql`: `run` accepts `&sqlx::MySqlPool` (MySQL and MariaDB).
 //! - `runtime` (default): the migrator. Turn default features off in `[build-dependencies]`
 //!   to get only [`build`].
 //!
@@ -41,6 +41,12 @@
 //! A file may start with directives in SQL comments: `-- migrate:no-transaction` runs it
 //! outside a transaction (for `CREATE INDEX CONCURRENTLY` and the like; sqlx's
 //! `-- no-transaction` is accepted too). Unknown or misspelled directives are compile errors.
+//!
+//! # Locking and failures
+//! See [`LockMode`] for how concurrent runners exclude each other, and [`Error::Dirty`] for
+//! what happens when a migration that cannot run in one transaction (every MySQL migration,
+//! `no-transaction` files) fails part-way: progress is recorded per statement, later runs
+//! refuse until the failing statement is fixed, and then resume at it.
 //!
 //! # The history table
 //! Applied migrations are recorded in `_migrate_history` (configurable with

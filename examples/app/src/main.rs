@@ -4,6 +4,7 @@
 //! ```text
 //! cargo run -p example-app                          # SQLite file example-app.db
 //! DATABASE_URL=postgres://postgres:postgres@127.0.0.1:5432/app cargo run -p example-app
+//! DATABASE_URL=mysql://root@127.0.0.1:3306/app cargo run -p example-app
 //! ```
 
 use std::process::ExitCode;
@@ -19,7 +20,10 @@ async fn main() -> ExitCode {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
         )
         .init();
-    let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_URL.to_owned());
+    let url = std::env::var("DATABASE_URL")
+        .ok()
+        .filter(|url| !url.is_empty())
+        .unwrap_or_else(|| DEFAULT_URL.to_owned());
     match start(&url).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
@@ -42,6 +46,13 @@ async fn start(url: &str) -> Result<(), Box<dyn std::error::Error>> {
             .fetch_one(&pool)
             .await?;
         println!("the schema is ready: {users} users");
+    } else if url.starts_with("mysql:") || url.starts_with("mariadb:") {
+        let pool = sqlx::MySqlPool::connect(url).await?;
+        print_report(&migrations::run(&pool).await?);
+        let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+            .fetch_one(&pool)
+            .await?;
+        println!("the schema is ready: {users} users");
     } else if url.starts_with("sqlite:") {
         let pool = sqlx::SqlitePool::connect(url).await?;
         print_report(&migrations::run(&pool).await?);
@@ -51,7 +62,7 @@ async fn start(url: &str) -> Result<(), Box<dyn std::error::Error>> {
         println!("the schema is ready: {users} users");
     } else {
         return Err(format!(
-            "unsupported DATABASE_URL scheme (expected sqlite: or postgres:): {}",
+            "unsupported DATABASE_URL scheme (expected sqlite:, postgres: or mysql:): {}",
             redact(url)
         )
         .into());
