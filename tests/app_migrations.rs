@@ -1,5 +1,5 @@
 //! The example application's real migrations (`migrations/` at the top of the workspace)
-//! apply on SQLite and PostgreSQL, produce the schema the application expects, and carry the
+//! apply on SQLite, PostgreSQL and MariaDB, produce the schema the application expects, and carry the
 //! down scripts of their reversible steps.
 
 use migrate_tests::{pg_relation_exists, PgDatabase, SqliteFile};
@@ -53,6 +53,28 @@ async fn apply_on_postgres() {
     assert_eq!(report.applied().len(), migrations::MIGRATIONS.len());
     for table in TABLES {
         assert!(pg_relation_exists(&pool, table).await, "table {table}");
+    }
+    assert!(migrations::run(&pool).await.expect("re-run").is_noop());
+}
+
+#[tokio::test]
+async fn apply_on_mariadb() {
+    let Some(db) = migrate_tests::ServerDatabase::create_on(migrate_tests::Server::MySql).await
+    else {
+        return;
+    };
+    let pool = db.mysql_pool().await;
+    let report = migrations::run(&pool).await.expect("migrate");
+    assert_eq!(report.applied().len(), migrations::MIGRATIONS.len());
+    for table in TABLES {
+        let count: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?",
+        )
+        .bind(table)
+        .fetch_one(&pool)
+        .await
+        .expect("information_schema");
+        assert_eq!(count, 1, "table {table}");
     }
     assert!(migrations::run(&pool).await.expect("re-run").is_noop());
 }
