@@ -114,6 +114,30 @@ pub enum Error {
         owner: String,
     },
 
+    /// A revert would pass a migration that has no down script: neither a `.down.sql` in this
+    /// binary nor one recorded when it was applied. Nothing was reverted.
+    #[error(
+        "migration {version} (`{file}`) cannot be reverted: it has no down script (it is a simple migration, \
+         or was applied by a version that did not record one); nothing was reverted. Revert it by hand and \
+         record that with mark-reverted, or stop the revert above it"
+    )]
+    Irreversible {
+        /// The version.
+        version: i64,
+        /// Its file, or its recorded name.
+        file: String,
+    },
+
+    /// A target that is not one of this migrator's migrations (an item of another
+    /// `embed_migrations!`).
+    #[error("migration {version} (`{file}`) is not one of this migrator's migrations; use an item of the same `migrations` module")]
+    UnknownTarget {
+        /// Its version.
+        version: i64,
+        /// Its file.
+        file: String,
+    },
+
     /// The history table name is not a plain identifier.
     #[error("invalid history table name `{0}`: use letters, digits and `_` (at most 63), optionally as `schema.table`")]
     InvalidTableName(String),

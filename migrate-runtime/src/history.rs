@@ -61,11 +61,20 @@ impl HistoryTable {
     /// The lock table of the lease lock mode: `<name>_lock` in the same schema (the name is
     /// shortened to keep within 63 bytes).
     pub fn lock_table(&self) -> HistoryTable {
+        self.suffixed("_lock")
+    }
+
+    /// The audit trail of manual operations: `<name>_audit` in the same schema.
+    pub fn audit_table(&self) -> HistoryTable {
+        self.suffixed("_audit")
+    }
+
+    fn suffixed(&self, suffix: &str) -> HistoryTable {
         let mut name = self.name.clone();
-        name.truncate(63 - "_lock".len());
+        name.truncate(63 - suffix.len());
         HistoryTable {
             schema: self.schema.clone(),
-            name: format!("{name}_lock"),
+            name: format!("{name}{suffix}"),
         }
     }
 

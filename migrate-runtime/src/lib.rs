@@ -23,6 +23,7 @@ mod error;
 mod history;
 mod migration;
 mod migrator;
+mod operations;
 mod plan;
 mod report;
 pub mod statements;
@@ -31,8 +32,9 @@ pub use backend::Pool;
 pub use error::{Error, Location};
 pub use history::{AppliedMigration, HistoryTable, DEFAULT_TABLE};
 pub use migration::{checksum, Migration, Migrations, Script};
-pub use migrator::{LockMode, Migrator, DEFAULT_LOCK_TIMEOUT};
-pub use report::{Applied, Report};
+pub use migrator::{Down, LockMode, Migrator, Progress, DEFAULT_LOCK_TIMEOUT};
+pub use operations::{MigrationStatus, Operation, PlannedStep, State};
+pub use report::{Applied, Repair, Report};
 
 /// Items that generated code and the backends use; not part of the public API.
 #[doc(hidden)]

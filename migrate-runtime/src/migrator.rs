@@ -52,16 +52,91 @@ pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(600);
 /// configure it, then [`run`](Migrator::run) it.
 #[derive(Clone, Debug)]
 pub struct Migrator {
-    migrations: &'static Migrations,
-    table: HistoryTable,
+    pub(crate) migrations: &'static Migrations,
+    pub(crate) table: HistoryTable,
     lock_timeout: Duration,
     lock_mode: LockMode,
-    policy: Policy,
+    pub(crate) policy: Policy,
+    observer: Option<Observer>,
+}
+
+/// What a migrator reports while it works, to an observer set with
+/// [`Migrator::on_progress`] (the CLI prints a line per migration from these).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Progress {
+    /// A migration is about to run.
+    Applying {
+        /// Its version.
+        version: i64,
+        /// Its description.
+        name: &'static str,
+    },
+    /// A migration was applied.
+    Applied {
+        /// Its version.
+        version: i64,
+        /// Its description.
+        name: &'static str,
+        /// How long it took.
+        duration: Duration,
+    },
+    /// A migration is about to be reverted.
+    Reverting {
+        /// Its version.
+        version: i64,
+        /// Its description.
+        name: String,
+    },
+    /// A migration was reverted.
+    Reverted {
+        /// Its version.
+        version: i64,
+        /// Its description.
+        name: String,
+        /// How long its down script took.
+        duration: Duration,
+    },
+}
+
+#[derive(Clone)]
+struct Observer(Arc<dyn Fn(&Progress) + Send + Sync>);
+
+impl std::fmt::Debug for Observer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Observer")
+    }
+}
+
+/// What an [`execute`](Migrator::execute) does under the lock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Op {
+    /// Apply pending migrations up to and including `to`.
+    Up { to: Option<i64> },
+    /// Revert applied migrations.
+    Down(Down),
+    /// Record pending migrations up to and including this version as applied.
+    MarkApplied(i64),
+    /// Delete the records of this version and every later one.
+    MarkReverted(i64),
+    /// Accept edited checksums, drop unfinished rows.
+    Repair,
+}
+
+/// Which applied migrations a revert undoes, newest first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Down {
+    /// Every migration applied after this version (which stays applied).
+    To(i64),
+    /// The newest N.
+    Steps(usize),
+    /// All of them.
+    All,
 }
 
 /// The lock while held: for a lease, its statements, its heartbeat, and whether it was lost.
 #[derive(Default)]
-struct Held {
+pub(crate) struct Held {
     lease: Option<HeldLease>,
 }
 
@@ -88,6 +163,7 @@ impl Migrator {
             lock_timeout: DEFAULT_LOCK_TIMEOUT,
             lock_mode: LockMode::Session,
             policy: Policy::default(),
+            observer: None,
         }
     }
 
@@ -106,6 +182,19 @@ impl Migrator {
     pub fn lock_timeout(mut self, timeout: Duration) -> Self {
         self.lock_timeout = timeout;
         self
+    }
+
+    /// Calls `observer` as migrations start and finish, in order, from the task that runs
+    /// them (keep it quick).
+    pub fn on_progress(mut self, observer: impl Fn(&Progress) + Send + Sync + 'static) -> Self {
+        self.observer = Some(Observer(Arc::new(observer)));
+        self
+    }
+
+    pub(crate) fn notify(&self, progress: Progress) {
+        if let Some(observer) = &self.observer {
+            (observer.0)(&progress);
+        }
     }
 
     /// How runners exclude each other; [`LockMode::Session`] by default.
@@ -154,21 +243,28 @@ impl Migrator {
     /// failing migration stops the run with [`Error::Migration`], keeping the migrations
     /// applied before it.
     pub async fn run<P: Pool>(&self, pool: &P) -> Result<Report, Error> {
-        let mut session = pool.open_session().await?;
-        let history = session.read_history(&self.table).await?;
-        let plan = plan::plan(
-            self.migrations,
-            history.as_deref().unwrap_or_default(),
-            self.policy,
-        )?;
-        if plan.is_empty() {
-            tracing::debug!(table = %self.table, "migrations up to date");
-            session.finish(false).await;
-            return Ok(Report::default());
-        }
+        self.execute(pool, Op::Up { to: None }).await
+    }
 
+    /// Takes the lock, runs `op` under it, and releases it on every path. For `Up`, the
+    /// history is first read without the lock: when nothing is pending that is the whole run.
+    pub(crate) async fn execute<P: Pool>(&self, pool: &P, op: Op) -> Result<Report, Error> {
+        let mut session = pool.open_session().await?;
+        if let Op::Up { to } = op {
+            let history = session.read_history(&self.table).await?;
+            let plan = plan::plan(
+                self.migrations,
+                history.as_deref().unwrap_or_default(),
+                self.policy,
+            )?;
+            if plan.up_to(to).is_empty() {
+                tracing::debug!(table = %self.table, "migrations up to date");
+                session.finish(false).await;
+                return Ok(Report::default());
+            }
+        }
         let held = self.lock(&mut session).await?;
-        let result = self.run_locked(&mut session, &held).await;
+        let result = self.execute_locked(&mut session, &held, op).await;
         let unlocked = self.unlock(&mut session, held).await;
         let dirty = !matches!(&result, Ok(report) if report.is_noop());
         session.finish(dirty).await;
@@ -177,10 +273,16 @@ impl Migrator {
         Ok(report)
     }
 
-    async fn run_locked<S: Session>(&self, session: &mut S, held: &Held) -> Result<Report, Error> {
-        session.create_history(&self.table).await?;
-        let history = session.read_history(&self.table).await?.unwrap_or_default();
-        let plan = plan::plan(self.migrations, &history, self.policy)?;
+    /// Applies what is pending (up to and including version `to`), resuming an unfinished
+    /// migration first. Called under the lock, after the history table exists.
+    pub(crate) async fn apply_up<S: Session>(
+        &self,
+        session: &mut S,
+        held: &Held,
+        history: &[AppliedMigration],
+        to: Option<i64>,
+    ) -> Result<Report, Error> {
+        let plan = plan::plan(self.migrations, history, self.policy)?.up_to(to);
         let mut report = Report::default();
         if let Some(resume) = &plan.resume {
             let migration = resume.migration;
@@ -193,6 +295,11 @@ impl Migrator {
                 .apply_stepwise(session, held, migration, Some(&resume.row))
                 .await?;
             report.push(migration, duration);
+            self.notify(Progress::Applied {
+                version: migration.version(),
+                name: migration.name(),
+                duration,
+            });
         }
         for migration in plan.pending {
             self.check(held)?;
@@ -201,6 +308,10 @@ impl Migrator {
                 name = migration.name(),
                 "applying migration"
             );
+            self.notify(Progress::Applying {
+                version: migration.version(),
+                name: migration.name(),
+            });
             let outcome = if session.transactional_ddl() && !migration.up().no_transaction() {
                 session.apply_in_transaction(&self.table, migration).await
             } else {
@@ -209,7 +320,14 @@ impl Migrator {
                     .map(Outcome::Applied)
             };
             match outcome {
-                Ok(Outcome::Applied(duration)) => report.push(migration, duration),
+                Ok(Outcome::Applied(duration)) => {
+                    report.push(migration, duration);
+                    self.notify(Progress::Applied {
+                        version: migration.version(),
+                        name: migration.name(),
+                        duration,
+                    });
+                }
                 Ok(Outcome::AlreadyApplied) => {
                     tracing::debug!(
                         version = migration.version(),
@@ -229,7 +347,7 @@ impl Migrator {
     /// done, so that a failure or a crash leaves a row that says exactly where it stopped.
     /// With `resume`, the statements recorded as applied are skipped, after checking that
     /// they are unchanged in the file.
-    async fn apply_stepwise<S: Session>(
+    pub(crate) async fn apply_stepwise<S: Session>(
         &self,
         session: &mut S,
         held: &Held,
@@ -325,7 +443,7 @@ impl Migrator {
     }
 
     /// Fails with [`Error::LeaseLost`] once the heartbeat has lost the lease.
-    fn check(&self, held: &Held) -> Result<(), Error> {
+    pub(crate) fn check(&self, held: &Held) -> Result<(), Error> {
         match &held.lease {
             Some(lease) if lease.lost.load(Ordering::SeqCst) => Err(Error::LeaseLost {
                 table: self.table.to_string(),

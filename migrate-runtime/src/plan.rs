@@ -36,6 +36,15 @@ impl Plan {
     pub fn is_empty(&self) -> bool {
         self.resume.is_none() && self.pending.is_empty()
     }
+
+    /// Only what is at or below version `to` (everything when `None`).
+    pub fn up_to(mut self, to: Option<i64>) -> Plan {
+        if let Some(to) = to {
+            self.pending.retain(|m| m.version() <= to);
+            self.resume = self.resume.filter(|r| r.migration.version() <= to);
+        }
+        self
+    }
 }
 
 /// Decides what to do, or reports the first drift that forbids doing anything.

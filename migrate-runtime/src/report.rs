@@ -2,21 +2,42 @@
 
 use std::time::Duration;
 
-/// One migration applied by a run.
+/// One migration applied (or reverted) by an operation.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Applied {
     /// The version.
     pub version: i64,
     /// The description.
-    pub name: &'static str,
+    pub name: String,
     /// How long it took, from the start of its transaction to its commit.
     pub duration: Duration,
 }
 
-/// The result of [`Migrator::run`](crate::Migrator::run): what was applied, in order.
+/// What [`Migrator::repair`](crate::Migrator::repair) changed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Repair {
+    /// The recorded checksum of an edited migration was replaced by the file's.
+    AcceptedChecksum {
+        /// The version.
+        version: i64,
+    },
+    /// The row of an unfinished migration was deleted.
+    RemovedUnfinished {
+        /// The version.
+        version: i64,
+    },
+}
+
+/// What an operation did: for [`Migrator::run`](crate::Migrator::run), the migrations it
+/// applied, in order; for the others, what they reverted, marked or repaired.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Report {
     pub(crate) applied: Vec<Applied>,
+    pub(crate) reverted: Vec<Applied>,
+    pub(crate) marked_applied: Vec<i64>,
+    pub(crate) marked_reverted: Vec<i64>,
+    pub(crate) repaired: Vec<Repair>,
 }
 
 impl Report {
@@ -29,7 +50,7 @@ impl Report {
         );
         self.applied.push(Applied {
             version: migration.version(),
-            name: migration.name(),
+            name: migration.name().to_owned(),
             duration,
         });
     }
@@ -39,8 +60,32 @@ impl Report {
         &self.applied
     }
 
-    /// Whether the run found nothing to do.
+    /// The migrations reverted, newest first, with how long each down script took.
+    pub fn reverted(&self) -> &[Applied] {
+        &self.reverted
+    }
+
+    /// The versions recorded as applied without running them.
+    pub fn marked_applied(&self) -> &[i64] {
+        &self.marked_applied
+    }
+
+    /// The versions whose records were deleted without running their down scripts.
+    pub fn marked_reverted(&self) -> &[i64] {
+        &self.marked_reverted
+    }
+
+    /// What a repair changed.
+    pub fn repaired(&self) -> &[Repair] {
+        &self.repaired
+    }
+
+    /// Whether the operation found nothing to do.
     pub fn is_noop(&self) -> bool {
         self.applied.is_empty()
+            && self.reverted.is_empty()
+            && self.marked_applied.is_empty()
+            && self.marked_reverted.is_empty()
+            && self.repaired.is_empty()
     }
 }

@@ -74,3 +74,18 @@ pub mod crash_sqlite {
 pub mod slow_mysql {
     migrate::embed_migrations!("fixtures/slow_mysql");
 }
+
+/// 0001, 0002 and 0004 are reversible; 0003 is not.
+pub mod reversible {
+    migrate::embed_migrations!("fixtures/reversible");
+}
+
+/// `reversible` with 0002's up file edited.
+pub mod reversible_edited {
+    migrate::embed_migrations!("fixtures/reversible_edited");
+}
+
+/// `reversible` without 0004: an older binary.
+pub mod reversible_truncated {
+    migrate::embed_migrations!("fixtures/reversible_truncated");
+}

@@ -177,6 +177,236 @@ pub trait Session: Send {
     /// connection: the lease heartbeat.
     fn pool_executor(&self) -> PoolExecutor;
 
+    /// `text` as an SQL string literal of this database.
+    fn text_literal(&self, text: &str) -> String;
+
+    /// `bytes` as an SQL binary literal of this database.
+    fn bytes_literal(&self, bytes: &[u8]) -> String;
+
+    /// `expr` cast to text, for [`Session::fetch_strings`].
+    fn cast_text(&self, expr: &str) -> String;
+
+    /// Runs a plain query whose columns are all text (or NULL).
+    fn fetch_strings(
+        &mut self,
+        sql: String,
+    ) -> impl Future<Output = Result<Vec<Vec<Option<String>>>, sqlx::Error>> + Send;
+
+    /// Records `migration` as applied without running it.
+    fn insert_applied(
+        &mut self,
+        table: &HistoryTable,
+        migration: &'static Migration,
+    ) -> impl Future<Output = Result<(), Error>> + Send {
+        let sql = format!(
+            "INSERT INTO {} (version, name, checksum, success, duration_us, down_script, statements_applied) \
+             VALUES ({}, {}, {}, TRUE, 0, {}, 0)",
+            table.quoted(self.quote()),
+            migration.version(),
+            self.text_literal(migration.name()),
+            self.bytes_literal(migration.checksum()),
+            migration.down().map_or_else(|| "NULL".to_owned(), |d| self.text_literal(d.sql())),
+        );
+        async move {
+            self.execute_plain(sql)
+                .await
+                .map_err(Error::db("recording a migration as applied"))?;
+            Ok(())
+        }
+    }
+
+    /// Deletes the history row of `version`.
+    fn delete_record(
+        &mut self,
+        table: &HistoryTable,
+        version: i64,
+    ) -> impl Future<Output = Result<(), Error>> + Send {
+        let sql = format!(
+            "DELETE FROM {} WHERE version = {version}",
+            table.quoted(self.quote())
+        );
+        async move {
+            self.execute_plain(sql)
+                .await
+                .map_err(Error::db("deleting a history row"))?;
+            Ok(())
+        }
+    }
+
+    /// Replaces the checksum recorded for `version`.
+    fn set_checksum(
+        &mut self,
+        table: &HistoryTable,
+        version: i64,
+        checksum: &[u8],
+    ) -> impl Future<Output = Result<(), Error>> + Send {
+        let sql = format!(
+            "UPDATE {} SET checksum = {} WHERE version = {version}",
+            table.quoted(self.quote()),
+            self.bytes_literal(checksum)
+        );
+        async move {
+            self.execute_plain(sql)
+                .await
+                .map_err(Error::db("updating a checksum"))?;
+            Ok(())
+        }
+    }
+
+    /// Marks `version` as unfinished with `error` (a revert that failed part-way).
+    fn mark_failed(
+        &mut self,
+        table: &HistoryTable,
+        version: i64,
+        error: &str,
+    ) -> impl Future<Output = Result<(), Error>> + Send {
+        let sql = format!(
+            "UPDATE {} SET success = FALSE, statements_applied = 0, progress_checksum = NULL, error = {} WHERE version = {version}",
+            table.quoted(self.quote()),
+            self.text_literal(error)
+        );
+        async move {
+            self.execute_plain(sql)
+                .await
+                .map_err(Error::db("marking a migration as failed"))?;
+            Ok(())
+        }
+    }
+
+    /// The down script recorded when `version` was applied.
+    fn recorded_down_script(
+        &mut self,
+        table: &HistoryTable,
+        version: i64,
+    ) -> impl Future<Output = Result<Option<String>, Error>> + Send {
+        let sql = format!(
+            "SELECT down_script FROM {} WHERE version = {version}",
+            table.quoted(self.quote())
+        );
+        async move {
+            let rows = self
+                .fetch_strings(sql)
+                .await
+                .map_err(Error::db("reading a recorded down script"))?;
+            Ok(rows
+                .into_iter()
+                .next()
+                .and_then(|row| row.into_iter().next().flatten()))
+        }
+    }
+
+    /// When each migration was applied and how long it took: (version, applied at, µs).
+    fn applied_details(
+        &mut self,
+        table: &HistoryTable,
+    ) -> impl Future<Output = Result<Vec<(i64, String, i64)>, Error>> + Send {
+        let sql = format!(
+            "SELECT {}, {}, {} FROM {} ORDER BY version",
+            self.cast_text("version"),
+            self.cast_text("applied_at"),
+            self.cast_text("duration_us"),
+            table.quoted(self.quote())
+        );
+        async move {
+            let rows = self
+                .fetch_strings(sql)
+                .await
+                .map_err(Error::db("reading the history table"))?;
+            Ok(rows
+                .into_iter()
+                .filter_map(|row| {
+                    let mut columns = row.into_iter();
+                    let version = columns.next()??.parse().ok()?;
+                    let at = columns.next().flatten().unwrap_or_default();
+                    let micros = columns
+                        .next()
+                        .flatten()
+                        .and_then(|m| m.parse().ok())
+                        .unwrap_or(0);
+                    Some((version, at, micros))
+                })
+                .collect())
+        }
+    }
+
+    /// Appends to the audit trail `<history>_audit` (created if needed): what an operator did
+    /// by hand, such as marking, repairing or reverting.
+    fn audit(
+        &mut self,
+        table: &HistoryTable,
+        action: &str,
+        version: Option<i64>,
+        detail: &str,
+    ) -> impl Future<Output = Result<(), Error>> + Send {
+        let audit = table.audit_table().quoted(self.quote());
+        let create = format!(
+            "CREATE TABLE IF NOT EXISTS {audit} (at_ms BIGINT NOT NULL, action VARCHAR(32) NOT NULL, version BIGINT, detail TEXT)"
+        );
+        let insert = format!(
+            "INSERT INTO {audit} (at_ms, action, version, detail) VALUES ({}, {}, {}, {})",
+            self.now_ms(),
+            self.text_literal(action),
+            version.map_or_else(|| "NULL".to_owned(), |v| v.to_string()),
+            self.text_literal(detail)
+        );
+        async move {
+            self.execute_plain(create)
+                .await
+                .map_err(Error::db("creating the audit table"))?;
+            self.execute_plain(insert)
+                .await
+                .map_err(Error::db("writing the audit trail"))?;
+            Ok(())
+        }
+    }
+
+    /// Runs a down script and deletes the migration's row, in one transaction where DDL is
+    /// transactional. Elsewhere, one statement at a time; a failure then marks the row as
+    /// unfinished with the error. Returns the statement that failed, with the error.
+    fn revert(
+        &mut self,
+        table: &HistoryTable,
+        version: i64,
+        down: &str,
+        no_transaction: bool,
+    ) -> impl Future<Output = Result<(), (Option<usize>, sqlx::Error)>> + Send {
+        let delete = format!(
+            "DELETE FROM {} WHERE version = {version}",
+            table.quoted(self.quote())
+        );
+        let transactional = self.transactional_ddl() && !no_transaction;
+        let dialect = self.dialect();
+        let down = down.to_owned();
+        async move {
+            if transactional {
+                self.execute_plain("BEGIN".to_owned())
+                    .await
+                    .map_err(|e| (None, e))?;
+                let result = match self.execute_plain(down).await {
+                    Ok(_) => self.execute_plain(delete).await.map_err(|e| (None, e)),
+                    Err(error) => Err((None, error)),
+                };
+                if let Err(error) = result {
+                    if let Err(rollback) = self.execute_plain("ROLLBACK".to_owned()).await {
+                        tracing::warn!(error = %rollback, "rollback after a failed revert failed");
+                    }
+                    return Err(error);
+                }
+                self.execute_plain("COMMIT".to_owned())
+                    .await
+                    .map_err(|e| (None, e))?;
+                return Ok(());
+            }
+            for (index, statement) in statements::split(&down, dialect).iter().enumerate() {
+                self.execute_plain(statement.sql.to_owned())
+                    .await
+                    .map_err(|e| (Some(index), e))?;
+            }
+            self.execute_plain(delete).await.map_err(|e| (None, e))?;
+            Ok(())
+        }
+    }
+
     /// Creates the lease lock table if needed. `false` when another runner was creating it
     /// at the same moment (try again).
     fn prepare_lease(

@@ -350,6 +350,34 @@ impl Session for SqliteSession {
         })
     }
 
+    fn text_literal(&self, text: &str) -> String {
+        format!("'{}'", text.replace('\'', "''"))
+    }
+
+    fn bytes_literal(&self, bytes: &[u8]) -> String {
+        format!("X'{}'", crate::migration::hex(bytes))
+    }
+
+    fn cast_text(&self, expr: &str) -> String {
+        format!("CAST({expr} AS TEXT)")
+    }
+
+    async fn fetch_strings(
+        &mut self,
+        sql: String,
+    ) -> Result<Vec<Vec<Option<String>>>, sqlx::Error> {
+        let rows = sqlx::raw_sql(AssertSqlSafe(sql))
+            .fetch_all(&mut **self.conn())
+            .await?;
+        rows.iter()
+            .map(|row| {
+                (0..row.len())
+                    .map(|i| row.try_get::<Option<String>, _>(i))
+                    .collect()
+            })
+            .collect()
+    }
+
     async fn finish(mut self, dirty: bool) {
         self.lock = None;
         let Some(conn) = self.conn.take() else { return };
