@@ -190,7 +190,7 @@ impl Migrator {
         session: &mut S,
     ) -> Result<Vec<MigrationStatus>, Error> {
         let Some(history) = session.read_history(&self.table).await? else {
-            return Ok(self.migrations.iter().map(|m| pending_status(m)).collect());
+            return Ok(self.migrations.iter().map(pending_status).collect());
         };
         let details = session.applied_details(&self.table).await?;
         let mut lines: Vec<MigrationStatus> = Vec::new();
