@@ -28,6 +28,7 @@
 //! - `postgres`: `run` accepts `&sqlx::PgPool`.
 //! - `sqlite`: `run` accepts `&sqlx::SqlitePool`.
 //! - `mysql`: `run` accepts `&sqlx::MySqlPool` (MySQL and MariaDB).
+//! - `cli`: [`cli::main`], a command-line interface over the embedded migrations.
 //! - `runtime` (default): the migrator. Turn default features off in `[build-dependencies]`
 //!   to get only [`build`].
 //!
@@ -57,6 +58,8 @@
 #![warn(missing_docs)]
 
 pub mod build;
+#[cfg(feature = "cli")]
+pub mod cli;
 
 #[cfg(feature = "runtime")]
 pub use migrate_macros::embed_migrations;

@@ -86,6 +86,7 @@ pub fn expand(input: &Input, set: &Set) -> TokenStream {
         "The {} migrations embedded from `{source}` by `migrate::embed_migrations!`, in version order.",
         set.migrations.len()
     );
+    let dir = set.dir.to_string_lossy();
     let build_script_warning = build_script_warning(input, &set.dir);
     quote! {
         #[doc = #module_doc]
@@ -94,7 +95,7 @@ pub fn expand(input: &Input, set: &Set) -> TokenStream {
 
             /// Every migration, in version order.
             pub static MIGRATIONS: ::migrate::Migrations =
-                ::migrate::__private::Migrations::new(#source, &[#(&#names),*]);
+                ::migrate::__private::Migrations::new(#source, #dir, &[#(&#names),*]);
 
             /// A migrator over [`MIGRATIONS`] with the default settings, to configure before running.
             pub fn migrator() -> ::migrate::Migrator {
@@ -161,7 +162,7 @@ pub fn with_errors(error: syn::Error) -> TokenStream {
         #[allow(dead_code, unused)]
         pub mod migrations {
             pub static MIGRATIONS: ::migrate::Migrations =
-                ::migrate::__private::Migrations::new("", &[]);
+                ::migrate::__private::Migrations::new("", "", &[]);
             pub fn migrator() -> ::migrate::Migrator {
                 ::migrate::Migrator::new(&MIGRATIONS)
             }

@@ -100,13 +100,24 @@ impl Migration {
 #[derive(Debug)]
 pub struct Migrations {
     source: &'static str,
+    dir: &'static str,
     list: &'static [&'static Migration],
 }
 
 impl Migrations {
     #[doc(hidden)]
-    pub const fn new(source: &'static str, list: &'static [&'static Migration]) -> Self {
-        Migrations { source, list }
+    pub const fn new(
+        source: &'static str,
+        dir: &'static str,
+        list: &'static [&'static Migration],
+    ) -> Self {
+        Migrations { source, dir, list }
+    }
+
+    /// The absolute path of that directory on the machine that compiled the binary: where
+    /// the CLI's `new` creates files during development.
+    pub fn dir(&self) -> &'static str {
+        self.dir
     }
 
     /// The directory they were embedded from, as written in the macro call.

@@ -175,7 +175,7 @@ mod tests {
         None,
         [3; 32],
     );
-    static ALL: Migrations = Migrations::new("m", &[&M1, &M2, &M3]);
+    static ALL: Migrations = Migrations::new("m", "/m", &[&M1, &M2, &M3]);
 
     fn row(version: i64, sum: u8) -> AppliedMigration {
         AppliedMigration {

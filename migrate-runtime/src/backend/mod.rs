@@ -487,7 +487,7 @@ pub(crate) fn select_history(table: &HistoryTable, quote: char) -> String {
     )
 }
 
-#[cfg(any(feature = "mysql", feature = "sqlite"))]
+#[cfg(feature = "sqlite")]
 /// The statement that records one migration; `params` are the backend's six placeholders.
 pub(crate) fn insert_history(table: &HistoryTable, quote: char, params: [&str; 6]) -> String {
     let [version, name, checksum, success, duration, down] = params;
@@ -578,6 +578,7 @@ pub(crate) fn micros(started: std::time::Instant) -> i64 {
     i64::try_from(started.elapsed().as_micros()).unwrap_or(i64::MAX)
 }
 
+#[cfg(feature = "postgres")]
 /// SQL literals for the statements the PostgreSQL backend sends through the simple query
 /// protocol (no prepared statements, so connection poolers in transaction mode work).
 pub(crate) mod pg_literal {
@@ -689,6 +690,7 @@ mod tests {
         assert_eq!(locate("é;\nx", Dialect::MySql, 4).column, 1);
     }
 
+    #[cfg(feature = "postgres")]
     #[test]
     fn dollar_quotes_cannot_be_closed_early() {
         assert_eq!(pg_literal::text("it's"), "$m$it's$m$");

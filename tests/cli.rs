@@ -1,0 +1,243 @@
+//! The embedded CLI, run as a subprocess against real PostgreSQL, SQLite and MariaDB
+//! databases: every command, human and JSON output, exit codes, and errors in plain words.
+
+use std::path::Path;
+use std::process::Output;
+
+use migrate_tests::{Server, ServerDatabase, SqliteFile};
+use serde_json::Value;
+
+fn cli(url: &str, args: &[&str]) -> Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_migrate-test-cli"))
+        .args(args)
+        .env("DATABASE_URL", url)
+        .output()
+        .expect("run the CLI")
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+fn ok(url: &str, args: &[&str]) -> String {
+    let output = cli(url, args);
+    assert!(
+        output.status.success(),
+        "{args:?} failed: {}",
+        text(&output)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn json(url: &str, args: &[&str]) -> Value {
+    let mut all = vec!["--json"];
+    all.extend_from_slice(args);
+    let output = cli(url, &all);
+    serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("{all:?}: not JSON ({e}): {}", text(&output)))
+}
+
+fn code(output: &Output) -> i32 {
+    output.status.code().unwrap_or(-1)
+}
+
+fn session(url: &str) {
+    let status = ok(url, &["status"]);
+    assert!(
+        status.contains("VERSION") && status.contains("REVERSIBLE"),
+        "{status}"
+    );
+    assert!(status.contains("0 applied, 4 pending"), "{status}");
+
+    let up = ok(url, &["up", "--to", "2"]);
+    assert!(
+        up.contains("applying 1 create_a") && up.contains("applied   2 create_b in"),
+        "{up}"
+    );
+    assert!(up.contains("done: 2 applied, 0 reverted"), "{up}");
+
+    let plan = ok(url, &["plan"]);
+    assert!(
+        plan.contains("-- up 3 create_c (0003_create_c.sql)") && plan.contains("CREATE TABLE d"),
+        "{plan}"
+    );
+    let plan = json(url, &["plan", "down", "--steps", "1"]);
+    assert_eq!(plan[0]["direction"], "down");
+    assert_eq!(plan[0]["version"], 2);
+    assert_eq!(plan[0]["sql"], "DROP TABLE b;\n");
+
+    let up = json(url, &["up"]);
+    assert_eq!(up["applied"].as_array().map(Vec::len), Some(2), "{up}");
+    let status = json(url, &["status"]);
+    let states: Vec<&str> = status
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|s| s["state"].as_str())
+        .collect();
+    assert_eq!(states, ["applied"; 4]);
+    assert!(
+        status[0]["applied_at"].is_string() && status[0]["duration_ms"].is_number(),
+        "{status}"
+    );
+
+    let down = ok(url, &["down"]);
+    assert!(down.contains("reverted  4 create_d"), "{down}");
+
+    // 0003 cannot be reverted: exit 3, in plain words, nothing reverted.
+    let refused = cli(url, &["down", "--to", "1"]);
+    assert_eq!(code(&refused), 3, "{}", text(&refused));
+    assert!(
+        text(&refused).contains("migration 3 (`0003_create_c.sql`) cannot be reverted"),
+        "{}",
+        text(&refused)
+    );
+    let refused = json(url, &["down", "--all"]);
+    assert_eq!(refused["error"]["kind"], "irreversible", "{refused}");
+
+    let marked = ok(url, &["mark-reverted", "3"]);
+    assert!(marked.contains("marked 3 as reverted"), "{marked}");
+    let marked = ok(url, &["mark-applied", "4"]);
+    assert!(
+        marked.contains("marked 3 as applied") && marked.contains("marked 4 as applied"),
+        "{marked}"
+    );
+    assert!(ok(url, &["repair"]).contains("nothing to repair"));
+    assert!(ok(url, &["up"]).contains("nothing to apply"));
+
+    // A version the binary does not have is a usage error (2), with the versions it has.
+    let wrong = cli(url, &["up", "--to", "9"]);
+    assert_eq!(code(&wrong), 2);
+    assert!(
+        text(&wrong).contains("no migration 9 (it has 1, 2, 3, 4)"),
+        "{}",
+        text(&wrong)
+    );
+}
+
+#[test]
+fn a_session_on_sqlite() {
+    let db = SqliteFile::new();
+    session(&db.url);
+}
+
+#[tokio::test]
+async fn a_session_on_postgres() {
+    let Some(db) = ServerDatabase::create_on(Server::Postgres).await else {
+        return;
+    };
+    let url = db.url.clone();
+    tokio::task::spawn_blocking(move || session(&url))
+        .await
+        .expect("session");
+}
+
+#[tokio::test]
+async fn a_session_on_mariadb() {
+    let Some(db) = ServerDatabase::create_on(Server::MySql).await else {
+        return;
+    };
+    let url = db.url.clone();
+    tokio::task::spawn_blocking(move || session(&url))
+        .await
+        .expect("session");
+}
+
+#[tokio::test]
+async fn a_held_lock_exits_with_4() {
+    let Some(db) = ServerDatabase::create_on(Server::Postgres).await else {
+        return;
+    };
+    let pool = db.pool().await;
+    let key = migrate_tests::fixtures::reversible::migrations::migrator()
+        .table()
+        .lock_key();
+    let mut holder = pool.acquire().await.expect("holder");
+    sqlx::query("SELECT pg_advisory_lock($1)")
+        .bind(key)
+        .execute(&mut *holder)
+        .await
+        .expect("lock");
+    let url = db.url.clone();
+    let output = tokio::task::spawn_blocking(move || cli(&url, &["up", "--lock-timeout", "1"]))
+        .await
+        .expect("cli");
+    assert_eq!(code(&output), 4, "{}", text(&output));
+    assert!(
+        text(&output).contains("timed out") && text(&output).contains("held by backend pid"),
+        "{}",
+        text(&output)
+    );
+}
+
+#[test]
+fn errors_are_plain_and_never_show_the_password() {
+    let output = cli(
+        "postgres://app:hunter2-s3cret@127.0.0.1:1/nope",
+        &["status"],
+    );
+    assert_eq!(code(&output), 1);
+    assert!(
+        text(&output).starts_with("error: cannot connect to the database"),
+        "{}",
+        text(&output)
+    );
+    assert!(!text(&output).contains("hunter2"), "{}", text(&output));
+
+    let output = cli("oracle://db", &["status"]);
+    assert_eq!(code(&output), 2);
+    assert!(
+        text(&output).contains("unsupported database URL scheme `oracle`"),
+        "{}",
+        text(&output)
+    );
+
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_migrate-test-cli"))
+        .arg("status")
+        .env_remove("DATABASE_URL")
+        .output()
+        .expect("cli");
+    assert_eq!(code(&output), 2);
+    assert!(
+        text(&output).contains("no database: pass --database-url or set DATABASE_URL"),
+        "{}",
+        text(&output)
+    );
+
+    let output = cli("sqlite::memory:", &["frobnicate"]);
+    assert_eq!(code(&output), 2, "clap's usage errors exit with 2");
+}
+
+#[test]
+fn new_creates_the_next_files_in_the_same_style() {
+    let dir = std::env::temp_dir().join(migrate_tests::unique_name("migrate_cli_new"));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let dir_arg = dir.to_string_lossy().into_owned();
+    let created = ok("", &["new", "add_things", "--dir", &dir_arg]);
+    assert!(
+        created.contains("0005_add_things.sql"),
+        "after the embedded 0004: {created}"
+    );
+    assert!(dir.join("0005_add_things.sql").exists());
+    let created = json(
+        "",
+        &["new", "more-things", "--reversible", "--dir", &dir_arg],
+    );
+    assert_eq!(created["version"], 6, "after the file on disk: {created}");
+    assert!(
+        Path::new(&dir.join("0006_more-things.up.sql")).exists()
+            && dir.join("0006_more-things.down.sql").exists()
+    );
+    let bad = cli("", &["new", "has space", "--dir", &dir_arg]);
+    assert_eq!(code(&bad), 2);
+    assert!(
+        text(&bad).contains("not a valid description"),
+        "{}",
+        text(&bad)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
