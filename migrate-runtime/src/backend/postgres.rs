@@ -10,11 +10,11 @@ use std::time::Instant;
 
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgDatabaseError, PgErrorPosition, PgRow};
-use sqlx::{AssertSqlSafe, Connection, Postgres, Row};
+use sqlx::{AssertSqlSafe, Postgres, Row};
 
 use super::{
-    char_to_byte, locate, micros, migration_error, pg_literal as lit, sealed, select_history,
-    Outcome, Pool, PoolExecutor, Session, StepError,
+    char_to_byte, locate, migration_error, pg_literal as lit, sealed, select_history, Outcome,
+    Pool, PoolExecutor, Session, StepError,
 };
 use crate::history::{AppliedMigration, HistoryTable};
 use crate::migration::Migration;
@@ -107,8 +107,8 @@ impl PgSession {
     }
 }
 
-/// The INSERT of a completed migration.
-fn insert_applied(table: &HistoryTable, migration: &Migration, micros: i64) -> String {
+/// The INSERT of a completed migration; `micros` is an SQL expression.
+fn insert_applied(table: &HistoryTable, migration: &Migration, micros: &str) -> String {
     format!(
         "INSERT INTO {} (version, name, checksum, success, duration_us, down_script, statements_applied) \
          VALUES ({}, {}, {}, TRUE, {micros}, {}, 0)",
@@ -237,33 +237,31 @@ impl Session for PgSession {
     ) -> Result<Outcome, Error> {
         let script = migration.up();
         let started = Instant::now();
-        let mut tx = self
-            .conn()
-            .begin()
-            .await
-            .map_err(Error::db("starting a transaction"))?;
-        // The whole file in one simple-query message: PostgreSQL reports the position of a
-        // failure in it, which `locate` turns into the line and the statement.
-        if let Err(error) = sqlx::raw_sql(script.sql()).execute(&mut *tx).await {
+        // One simple-query message, one round trip: BEGIN, the file, its history row (with the
+        // duration measured by the server since BEGIN), COMMIT. PostgreSQL stops at the first
+        // error, leaving the transaction aborted; ROLLBACK then ends it. The newline before
+        // the row's INSERT ends a trailing `--` comment of the file.
+        const BEGIN: &str = "BEGIN;\n";
+        let message = format!(
+            "{BEGIN}{}\n;\n{};\nCOMMIT;",
+            script.sql(),
+            insert_applied(
+                table,
+                migration,
+                "(EXTRACT(EPOCH FROM clock_timestamp() - now()) * 1000000)::BIGINT"
+            )
+        );
+        if let Err(error) = self.plain(message).await {
             let location = position(&error)
+                .and_then(|p| p.checked_sub(BEGIN.chars().count()))
                 .and_then(|p| char_to_byte(script.sql(), p))
+                .filter(|byte| *byte < script.sql().len())
                 .map(|byte| locate(script.sql(), Dialect::Postgres, byte));
-            if let Err(rollback) = tx.rollback().await {
+            if let Err(rollback) = self.plain("ROLLBACK".to_owned()).await {
                 tracing::warn!(error = %rollback, "rollback after a failed migration failed; the server discards the transaction");
             }
             return Err(migration_error(migration, script, error, true, location));
         }
-        sqlx::raw_sql(AssertSqlSafe(insert_applied(
-            table,
-            migration,
-            micros(started),
-        )))
-        .execute(&mut *tx)
-        .await
-        .map_err(Error::db("recording a migration in the history table"))?;
-        tx.commit()
-            .await
-            .map_err(|error| migration_error(migration, script, error, true, None))?;
         Ok(Outcome::Applied(started.elapsed()))
     }
 
