@@ -340,3 +340,56 @@ async fn concurrent_runners_apply_each_migration_once() {
         );
     }
 }
+
+/// The runner died after a DDL statement committed (MySQL commits DDL on its own) but before
+/// its progress did: the resumed run fails on it, says why, and resumes once it is idempotent.
+#[tokio::test]
+async fn a_statement_that_completed_just_before_a_crash_is_explained_then_resumed() {
+    use migrate_tests::fixtures::crash_mysql;
+    let Some((_db, pool)) = database().await else {
+        return;
+    };
+    // The state such a crash leaves: 0001's CREATE TABLE ran, nothing of it is recorded.
+    concurrent::migrations::migrator()
+        .run_to(&pool, &concurrent::migrations::V1_CREATE_LOG)
+        .await
+        .expect("0001");
+    sqlx::raw_sql(
+        "DELETE FROM applied_log; \
+         UPDATE _migrate_history SET success = FALSE, statements_applied = 0, progress_checksum = NULL, error = NULL",
+    )
+    .execute(&pool)
+    .await
+    .expect("rewind to the crash");
+
+    let error = concurrent::migrations::run(&pool)
+        .await
+        .expect_err("statement 1 runs again");
+    match &error {
+        Error::Migration {
+            version: 1,
+            message,
+            ..
+        } => {
+            assert!(
+                message.contains("already exists") && message.contains("make it idempotent"),
+                "{message}"
+            );
+        }
+        other => panic!("expected Error::Migration, got {other:?}"),
+    }
+    // The same binary is refused; the fixed file (IF NOT EXISTS) resumes at statement 1.
+    assert!(matches!(
+        concurrent::migrations::run(&pool).await,
+        Err(Error::Dirty { version: 1, .. })
+    ));
+    let report = crash_mysql::migrations::run(&pool).await.expect("resumes");
+    assert_eq!(versions(&report), [1, 2, 3, 4, 5, 6]);
+    let log: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT version, COUNT(*) FROM applied_log GROUP BY version ORDER BY version",
+    )
+    .fetch_all(&pool)
+    .await
+    .expect("applied_log");
+    assert_eq!(log, (1..=6).map(|v| (v, 1)).collect::<Vec<_>>());
+}

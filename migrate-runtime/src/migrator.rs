@@ -428,13 +428,20 @@ impl Migrator {
                 .and_then(|p| backend::char_to_byte(statement.sql, p))
                 .unwrap_or(0);
             let location = backend::locate(sql, dialect, statement.offset + at);
-            return Err(backend::migration_error(
-                migration,
-                script,
-                failure,
-                false,
-                Some(location),
-            ));
+            let mut error =
+                backend::migration_error(migration, script, failure, false, Some(location));
+            // Resuming after a runner died, the first statement may have completed before
+            // its progress was recorded (MySQL commits DDL on its own).
+            if resume.is_some_and(|row| row.error.is_none()) && index == skip {
+                if let Error::Migration { message, .. } = &mut error {
+                    message.push_str(
+                        " (the previous runner died right after this statement, which may have \
+                         completed before its progress was recorded: make it idempotent, e.g. \
+                         IF NOT EXISTS, and run again to resume at it)",
+                    );
+                }
+            }
+            return Err(error);
         }
         session
             .complete(table, migration, backend::micros(started))
