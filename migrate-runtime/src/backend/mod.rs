@@ -51,6 +51,58 @@ pub enum StepError {
     Record(sqlx::Error),
 }
 
+/// The plain-SQL primitives of [`Session`], the same for every backend whose session has a
+/// `conn()` and a `pool`.
+macro_rules! plain_sql_methods {
+    () => {
+        async fn execute_plain(&mut self, sql: String) -> Result<u64, sqlx::Error> {
+            let done = sqlx::raw_sql(AssertSqlSafe(sql))
+                .execute(&mut **self.conn())
+                .await?;
+            Ok(done.rows_affected())
+        }
+
+        async fn fetch_text_and_number(
+            &mut self,
+            sql: String,
+        ) -> Result<Option<(String, i64)>, sqlx::Error> {
+            let row = sqlx::raw_sql(AssertSqlSafe(sql))
+                .fetch_optional(&mut **self.conn())
+                .await?;
+            row.map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
+                .transpose()
+        }
+
+        async fn fetch_strings(
+            &mut self,
+            sql: String,
+        ) -> Result<Vec<Vec<Option<String>>>, sqlx::Error> {
+            let rows = sqlx::raw_sql(AssertSqlSafe(sql))
+                .fetch_all(&mut **self.conn())
+                .await?;
+            rows.iter()
+                .map(|row| {
+                    (0..row.len())
+                        .map(|i| row.try_get::<Option<String>, _>(i))
+                        .collect()
+                })
+                .collect()
+        }
+
+        fn pool_executor(&self) -> PoolExecutor {
+            let pool = self.pool.clone();
+            Arc::new(move |sql| {
+                let pool = pool.clone();
+                Box::pin(async move {
+                    let done = sqlx::raw_sql(AssertSqlSafe(sql)).execute(&pool).await?;
+                    Ok(done.rows_affected())
+                })
+            })
+        }
+    };
+}
+pub(crate) use plain_sql_methods;
+
 /// Runs a plain statement on a pool; returns the number of rows affected.
 #[doc(hidden)]
 pub type PoolExecutor = Arc<
@@ -125,7 +177,15 @@ pub trait Session: Send {
         &mut self,
         table: &HistoryTable,
         migration: &'static Migration,
-    ) -> impl Future<Output = Result<(), Error>> + Send;
+    ) -> impl Future<Output = Result<(), Error>> + Send {
+        let sql = self.history_row_sql(table, migration, false, "0");
+        async move {
+            self.execute_plain(sql)
+                .await
+                .map_err(Error::db("recording the start of a migration"))?;
+            Ok(())
+        }
+    }
 
     /// Runs one statement of an unfinished migration, then records that `applied` statements
     /// (with checksum `progress`) are done, in one transaction where the database allows.
@@ -144,7 +204,19 @@ pub trait Session: Send {
         table: &HistoryTable,
         version: i64,
         error: Option<&str>,
-    ) -> impl Future<Output = Result<(), Error>> + Send;
+    ) -> impl Future<Output = Result<(), Error>> + Send {
+        let sql = format!(
+            "UPDATE {} SET error = {} WHERE version = {version}",
+            table.quoted(self.quote()),
+            error.map_or_else(|| "NULL".to_owned(), |e| self.text_literal(e))
+        );
+        async move {
+            self.execute_plain(sql)
+                .await
+                .map_err(Error::db("recording a migration's error"))?;
+            Ok(())
+        }
+    }
 
     /// Marks an unfinished migration as applied, with the checksum of the file as it is now.
     fn complete(
@@ -152,9 +224,60 @@ pub trait Session: Send {
         table: &HistoryTable,
         migration: &'static Migration,
         micros: i64,
-    ) -> impl Future<Output = Result<(), Error>> + Send;
+    ) -> impl Future<Output = Result<(), Error>> + Send {
+        let sql = format!(
+            "UPDATE {} SET success = TRUE, error = NULL, name = {}, checksum = {}, duration_us = {micros}, down_script = {} \
+             WHERE version = {}",
+            table.quoted(self.quote()),
+            self.text_literal(migration.name()),
+            self.bytes_literal(migration.checksum()),
+            migration.down().map_or_else(|| "NULL".to_owned(), |d| self.text_literal(d.sql())),
+            migration.version(),
+        );
+        async move {
+            self.execute_plain(sql)
+                .await
+                .map_err(Error::db("recording a migration as applied"))?;
+            Ok(())
+        }
+    }
 
-    /// Identifier quote of this database.
+    /// The INSERT of a history row for `migration`; `micros` is an SQL expression.
+    fn history_row_sql(
+        &self,
+        table: &HistoryTable,
+        migration: &Migration,
+        success: bool,
+        micros: &str,
+    ) -> String {
+        format!(
+            "INSERT INTO {} (version, name, checksum, success, duration_us, down_script, statements_applied) \
+             VALUES ({}, {}, {}, {}, {micros}, {}, 0)",
+            table.quoted(self.quote()),
+            migration.version(),
+            self.text_literal(migration.name()),
+            self.bytes_literal(migration.checksum()),
+            if success { "TRUE" } else { "FALSE" },
+            migration.down().map_or_else(|| "NULL".to_owned(), |d| self.text_literal(d.sql())),
+        )
+    }
+
+    /// The UPDATE that records `applied` statements (with checksum `progress`) as done.
+    fn progress_sql(
+        &self,
+        table: &HistoryTable,
+        version: i64,
+        applied: usize,
+        progress: &[u8],
+    ) -> String {
+        format!(
+            "UPDATE {} SET statements_applied = {applied}, progress_checksum = {} WHERE version = {version}",
+            table.quoted(self.quote()),
+            self.bytes_literal(progress)
+        )
+    }
+
+    /// Identifier quote of this database.    /// Identifier quote of this database.
     fn quote(&self) -> char;
 
     /// The database's clock in milliseconds since the epoch, as an SQL expression.
@@ -198,15 +321,7 @@ pub trait Session: Send {
         table: &HistoryTable,
         migration: &'static Migration,
     ) -> impl Future<Output = Result<(), Error>> + Send {
-        let sql = format!(
-            "INSERT INTO {} (version, name, checksum, success, duration_us, down_script, statements_applied) \
-             VALUES ({}, {}, {}, TRUE, 0, {}, 0)",
-            table.quoted(self.quote()),
-            migration.version(),
-            self.text_literal(migration.name()),
-            self.bytes_literal(migration.checksum()),
-            migration.down().map_or_else(|| "NULL".to_owned(), |d| self.text_literal(d.sql())),
-        );
+        let sql = self.history_row_sql(table, migration, true, "0");
         async move {
             self.execute_plain(sql)
                 .await
@@ -487,56 +602,6 @@ pub(crate) fn select_history(table: &HistoryTable, quote: char) -> String {
     )
 }
 
-#[cfg(feature = "sqlite")]
-/// The statement that records one migration; `params` are the backend's six placeholders.
-pub(crate) fn insert_history(table: &HistoryTable, quote: char, params: [&str; 6]) -> String {
-    let [version, name, checksum, success, duration, down] = params;
-    format!(
-        "INSERT INTO {} (version, name, checksum, success, duration_us, down_script) \
-         VALUES ({version}, {name}, {checksum}, {success}, {duration}, {down})",
-        table.quoted(quote)
-    )
-}
-
-#[cfg(any(feature = "mysql", feature = "sqlite"))]
-/// The statements that keep an unfinished migration's row up to date. `param(n)` is the
-/// backend's placeholder for the n-th (1-based) parameter; `quote` its identifier quote.
-pub(crate) struct ProgressSql {
-    pub start: String,
-    pub step: String,
-    pub error: String,
-    pub complete: String,
-}
-
-#[cfg(any(feature = "mysql", feature = "sqlite"))]
-impl ProgressSql {
-    pub fn new(table: &HistoryTable, quote: char, param: impl Fn(usize) -> String) -> ProgressSql {
-        let t = table.quoted(quote);
-        let p = |n| param(n);
-        ProgressSql {
-            // version, name, checksum, down_script
-            start: format!(
-                "INSERT INTO {t} (version, name, checksum, success, duration_us, down_script, statements_applied) \
-                 VALUES ({}, {}, {}, FALSE, 0, {}, 0)",
-                p(1), p(2), p(3), p(4)
-            ),
-            // statements_applied, progress_checksum, version
-            step: format!(
-                "UPDATE {t} SET statements_applied = {}, progress_checksum = {} WHERE version = {}",
-                p(1), p(2), p(3)
-            ),
-            // error, version
-            error: format!("UPDATE {t} SET error = {} WHERE version = {}", p(1), p(2)),
-            // name, checksum, duration_us, down_script, version
-            complete: format!(
-                "UPDATE {t} SET success = TRUE, error = NULL, name = {}, checksum = {}, duration_us = {}, down_script = {} \
-                 WHERE version = {}",
-                p(1), p(2), p(3), p(4), p(5)
-            ),
-        }
-    }
-}
-
 /// The checksum of the first statements of a file, recorded as they are applied, so that a
 /// resumed migration can tell whether they were edited since.
 pub(crate) fn progress_checksum(statements: &[Statement<'_>]) -> [u8; 32] {
@@ -592,11 +657,6 @@ pub(crate) mod pg_literal {
             tag = format!("$m{n}$");
         }
         format!("{tag}{text}{tag}")
-    }
-
-    /// `text`, or `NULL`.
-    pub fn opt_text(text: Option<&str>) -> String {
-        text.map_or_else(|| "NULL".to_owned(), self::text)
     }
 
     /// A `bytea` value.
@@ -696,7 +756,6 @@ mod tests {
         assert_eq!(pg_literal::text("it's"), "$m$it's$m$");
         assert_eq!(pg_literal::text("a $m$ b"), "$m1$a $m$ b$m1$");
         assert_eq!(pg_literal::text("ends in $m"), "$m1$ends in $m$m1$");
-        assert_eq!(pg_literal::opt_text(None), "NULL");
         assert_eq!(pg_literal::bytes(&[0, 255]), "decode('00ff', 'hex')");
     }
 

@@ -14,8 +14,8 @@ use sqlx::pool::PoolConnection;
 use sqlx::{AssertSqlSafe, Connection, MySql, Row};
 
 use super::{
-    history_from_rows, sealed, select_history, HistoryRow, Outcome, Pool, PoolExecutor,
-    ProgressSql, Session, StepError,
+    history_from_rows, plain_sql_methods, sealed, select_history, HistoryRow, Outcome, Pool,
+    PoolExecutor, Session, StepError,
 };
 use crate::history::{AppliedMigration, HistoryTable};
 use crate::migration::Migration;
@@ -68,10 +68,6 @@ impl MySqlSession {
 
 /// `GET_LOCK` names are server-wide and at most 64 characters: hash the database and table.
 const LOCK_NAME: &str = "CONCAT('migrate_', SHA1(CONCAT(COALESCE(?, DATABASE()), '.', ?)))";
-
-fn progress_sql(table: &HistoryTable) -> ProgressSql {
-    ProgressSql::new(table, '`', |_| "?".to_owned())
-}
 
 fn is_missing_table(error: &sqlx::Error) -> bool {
     // 42S02: ER_NO_SUCH_TABLE; 42000 with "Unknown database" for a missing schema.
@@ -195,22 +191,6 @@ impl Session for MySqlSession {
         })
     }
 
-    async fn start_unfinished(
-        &mut self,
-        table: &HistoryTable,
-        migration: &'static Migration,
-    ) -> Result<(), Error> {
-        sqlx::query(AssertSqlSafe(progress_sql(table).start))
-            .bind(migration.version())
-            .bind(migration.name())
-            .bind(&migration.checksum()[..])
-            .bind(migration.down().map(|d| d.sql()))
-            .execute(&mut **self.conn())
-            .await
-            .map_err(Error::db("recording the start of a migration"))?;
-        Ok(())
-    }
-
     async fn step(
         &mut self,
         table: &HistoryTable,
@@ -219,6 +199,7 @@ impl Session for MySqlSession {
         applied: usize,
         progress: &[u8],
     ) -> Result<(), StepError> {
+        let record = self.progress_sql(table, version, applied, progress);
         let mut tx = self.conn().begin().await.map_err(StepError::Record)?;
         if let Err(error) = sqlx::raw_sql(AssertSqlSafe(statement.to_owned()))
             .execute(&mut *tx)
@@ -229,47 +210,11 @@ impl Session for MySqlSession {
             }
             return Err(StepError::Statement(error));
         }
-        sqlx::query(AssertSqlSafe(progress_sql(table).step))
-            .bind(i64::try_from(applied).unwrap_or(i64::MAX))
-            .bind(progress)
-            .bind(version)
+        sqlx::raw_sql(AssertSqlSafe(record))
             .execute(&mut *tx)
             .await
             .map_err(StepError::Record)?;
         tx.commit().await.map_err(StepError::Record)
-    }
-
-    async fn record_error(
-        &mut self,
-        table: &HistoryTable,
-        version: i64,
-        error: Option<&str>,
-    ) -> Result<(), Error> {
-        sqlx::query(AssertSqlSafe(progress_sql(table).error))
-            .bind(error)
-            .bind(version)
-            .execute(&mut **self.conn())
-            .await
-            .map_err(Error::db("recording a migration's error"))?;
-        Ok(())
-    }
-
-    async fn complete(
-        &mut self,
-        table: &HistoryTable,
-        migration: &'static Migration,
-        micros: i64,
-    ) -> Result<(), Error> {
-        sqlx::query(AssertSqlSafe(progress_sql(table).complete))
-            .bind(migration.name())
-            .bind(&migration.checksum()[..])
-            .bind(micros)
-            .bind(migration.down().map(|d| d.sql()))
-            .bind(migration.version())
-            .execute(&mut **self.conn())
-            .await
-            .map_err(Error::db("recording a migration as applied"))?;
-        Ok(())
     }
 
     fn quote(&self) -> char {
@@ -278,35 +223,6 @@ impl Session for MySqlSession {
 
     fn now_ms(&self) -> &'static str {
         "CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED)"
-    }
-
-    async fn execute_plain(&mut self, sql: String) -> Result<u64, sqlx::Error> {
-        let done = sqlx::raw_sql(AssertSqlSafe(sql))
-            .execute(&mut **self.conn())
-            .await?;
-        Ok(done.rows_affected())
-    }
-
-    async fn fetch_text_and_number(
-        &mut self,
-        sql: String,
-    ) -> Result<Option<(String, i64)>, sqlx::Error> {
-        let row = sqlx::raw_sql(AssertSqlSafe(sql))
-            .fetch_optional(&mut **self.conn())
-            .await?;
-        row.map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
-            .transpose()
-    }
-
-    fn pool_executor(&self) -> PoolExecutor {
-        let pool = self.pool.clone();
-        Arc::new(move |sql| {
-            let pool = pool.clone();
-            Box::pin(async move {
-                let done = sqlx::raw_sql(AssertSqlSafe(sql)).execute(&pool).await?;
-                Ok(done.rows_affected())
-            })
-        })
     }
 
     fn text_literal(&self, text: &str) -> String {
@@ -324,21 +240,7 @@ impl Session for MySqlSession {
         format!("CAST({expr} AS CHAR)")
     }
 
-    async fn fetch_strings(
-        &mut self,
-        sql: String,
-    ) -> Result<Vec<Vec<Option<String>>>, sqlx::Error> {
-        let rows = sqlx::raw_sql(AssertSqlSafe(sql))
-            .fetch_all(&mut **self.conn())
-            .await?;
-        rows.iter()
-            .map(|row| {
-                (0..row.len())
-                    .map(|i| row.try_get::<Option<String>, _>(i))
-                    .collect()
-            })
-            .collect()
-    }
+    plain_sql_methods!();
 
     async fn finish(mut self, dirty: bool) {
         let Some(conn) = self.conn.take() else { return };

@@ -13,8 +13,8 @@ use sqlx::postgres::{PgDatabaseError, PgErrorPosition, PgRow};
 use sqlx::{AssertSqlSafe, Postgres, Row};
 
 use super::{
-    char_to_byte, locate, migration_error, pg_literal as lit, sealed, select_history, Outcome,
-    Pool, PoolExecutor, Session, StepError,
+    char_to_byte, locate, migration_error, pg_literal as lit, plain_sql_methods, sealed,
+    select_history, Outcome, Pool, PoolExecutor, Session, StepError,
 };
 use crate::history::{AppliedMigration, HistoryTable};
 use crate::migration::Migration;
@@ -92,32 +92,12 @@ impl PgSession {
         self.conn.as_mut().expect("session used after finish")
     }
 
-    async fn plain(&mut self, sql: String) -> Result<u64, sqlx::Error> {
-        let done = sqlx::raw_sql(AssertSqlSafe(sql))
-            .execute(&mut **self.conn())
-            .await?;
-        Ok(done.rows_affected())
-    }
-
     async fn plain_bool(&mut self, sql: String) -> Result<Option<bool>, sqlx::Error> {
         let row = sqlx::raw_sql(AssertSqlSafe(sql))
             .fetch_optional(&mut **self.conn())
             .await?;
         row.map(|row| row.try_get(0)).transpose()
     }
-}
-
-/// The INSERT of a completed migration; `micros` is an SQL expression.
-fn insert_applied(table: &HistoryTable, migration: &Migration, micros: &str) -> String {
-    format!(
-        "INSERT INTO {} (version, name, checksum, success, duration_us, down_script, statements_applied) \
-         VALUES ({}, {}, {}, TRUE, {micros}, {}, 0)",
-        table.quoted('"'),
-        migration.version(),
-        lit::text(migration.name()),
-        lit::bytes(migration.checksum()),
-        lit::opt_text(migration.down().map(|d| d.sql())),
-    )
 }
 
 impl Session for PgSession {
@@ -193,7 +173,7 @@ impl Session for PgSession {
 
     async fn create_history(&mut self, table: &HistoryTable) -> Result<(), Error> {
         if let Some(schema) = table.schema() {
-            self.plain(format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\""))
+            self.execute_plain(format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\""))
                 .await
                 .map_err(Error::db("creating the history table's schema"))?;
         }
@@ -212,7 +192,7 @@ impl Session for PgSession {
             )",
             table.quoted('"')
         );
-        self.plain(sql)
+        self.execute_plain(sql)
             .await
             .map_err(Error::db("creating the history table"))?;
         Ok(())
@@ -245,44 +225,25 @@ impl Session for PgSession {
         let message = format!(
             "{BEGIN}{}\n;\n{};\nCOMMIT;",
             script.sql(),
-            insert_applied(
+            self.history_row_sql(
                 table,
                 migration,
+                true,
                 "(EXTRACT(EPOCH FROM clock_timestamp() - now()) * 1000000)::BIGINT"
             )
         );
-        if let Err(error) = self.plain(message).await {
+        if let Err(error) = self.execute_plain(message).await {
             let location = position(&error)
                 .and_then(|p| p.checked_sub(BEGIN.chars().count()))
                 .and_then(|p| char_to_byte(script.sql(), p))
                 .filter(|byte| *byte < script.sql().len())
                 .map(|byte| locate(script.sql(), Dialect::Postgres, byte));
-            if let Err(rollback) = self.plain("ROLLBACK".to_owned()).await {
+            if let Err(rollback) = self.execute_plain("ROLLBACK".to_owned()).await {
                 tracing::warn!(error = %rollback, "rollback after a failed migration failed; the server discards the transaction");
             }
             return Err(migration_error(migration, script, error, true, location));
         }
         Ok(Outcome::Applied(started.elapsed()))
-    }
-
-    async fn start_unfinished(
-        &mut self,
-        table: &HistoryTable,
-        migration: &'static Migration,
-    ) -> Result<(), Error> {
-        let sql = format!(
-            "INSERT INTO {} (version, name, checksum, success, duration_us, down_script, statements_applied) \
-             VALUES ({}, {}, {}, FALSE, 0, {}, 0)",
-            table.quoted('"'),
-            migration.version(),
-            lit::text(migration.name()),
-            lit::bytes(migration.checksum()),
-            lit::opt_text(migration.down().map(|d| d.sql())),
-        );
-        self.plain(sql)
-            .await
-            .map_err(Error::db("recording the start of a migration"))?;
-        Ok(())
     }
 
     async fn step(
@@ -295,53 +256,13 @@ impl Session for PgSession {
     ) -> Result<(), StepError> {
         // Outside a transaction: `no-transaction` statements such as CREATE INDEX
         // CONCURRENTLY refuse to run in one.
-        self.plain(statement.to_owned())
+        self.execute_plain(statement.to_owned())
             .await
             .map_err(StepError::Statement)?;
-        let record = format!(
-            "UPDATE {} SET statements_applied = {applied}, progress_checksum = {} WHERE version = {version}",
-            table.quoted('"'),
-            lit::bytes(progress)
-        );
-        self.plain(record).await.map_err(StepError::Record)?;
-        Ok(())
-    }
-
-    async fn record_error(
-        &mut self,
-        table: &HistoryTable,
-        version: i64,
-        error: Option<&str>,
-    ) -> Result<(), Error> {
-        let sql = format!(
-            "UPDATE {} SET error = {} WHERE version = {version}",
-            table.quoted('"'),
-            lit::opt_text(error)
-        );
-        self.plain(sql)
+        let record = self.progress_sql(table, version, applied, progress);
+        self.execute_plain(record)
             .await
-            .map_err(Error::db("recording a migration's error"))?;
-        Ok(())
-    }
-
-    async fn complete(
-        &mut self,
-        table: &HistoryTable,
-        migration: &'static Migration,
-        micros: i64,
-    ) -> Result<(), Error> {
-        let sql = format!(
-            "UPDATE {} SET success = TRUE, error = NULL, name = {}, checksum = {}, duration_us = {micros}, down_script = {} \
-             WHERE version = {}",
-            table.quoted('"'),
-            lit::text(migration.name()),
-            lit::bytes(migration.checksum()),
-            lit::opt_text(migration.down().map(|d| d.sql())),
-            migration.version(),
-        );
-        self.plain(sql)
-            .await
-            .map_err(Error::db("recording a migration as applied"))?;
+            .map_err(StepError::Record)?;
         Ok(())
     }
 
@@ -351,32 +272,6 @@ impl Session for PgSession {
 
     fn now_ms(&self) -> &'static str {
         "(EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT"
-    }
-
-    async fn execute_plain(&mut self, sql: String) -> Result<u64, sqlx::Error> {
-        self.plain(sql).await
-    }
-
-    async fn fetch_text_and_number(
-        &mut self,
-        sql: String,
-    ) -> Result<Option<(String, i64)>, sqlx::Error> {
-        let row = sqlx::raw_sql(AssertSqlSafe(sql))
-            .fetch_optional(&mut **self.conn())
-            .await?;
-        row.map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
-            .transpose()
-    }
-
-    fn pool_executor(&self) -> PoolExecutor {
-        let pool = self.pool.clone();
-        Arc::new(move |sql| {
-            let pool = pool.clone();
-            Box::pin(async move {
-                let done = sqlx::raw_sql(AssertSqlSafe(sql)).execute(&pool).await?;
-                Ok(done.rows_affected())
-            })
-        })
     }
 
     fn text_literal(&self, text: &str) -> String {
@@ -391,21 +286,7 @@ impl Session for PgSession {
         format!("CAST({expr} AS TEXT)")
     }
 
-    async fn fetch_strings(
-        &mut self,
-        sql: String,
-    ) -> Result<Vec<Vec<Option<String>>>, sqlx::Error> {
-        let rows = sqlx::raw_sql(AssertSqlSafe(sql))
-            .fetch_all(&mut **self.conn())
-            .await?;
-        rows.iter()
-            .map(|row| {
-                (0..row.len())
-                    .map(|i| row.try_get::<Option<String>, _>(i))
-                    .collect()
-            })
-            .collect()
-    }
+    plain_sql_methods!();
 
     async fn finish(mut self, dirty: bool) {
         let Some(conn) = self.conn.take() else { return };

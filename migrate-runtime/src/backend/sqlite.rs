@@ -15,8 +15,8 @@ use sqlx::pool::PoolConnection;
 use sqlx::{AssertSqlSafe, Connection, Row, Sqlite};
 
 use super::{
-    history_from_rows, insert_history, locate, micros, migration_error, sealed, select_history,
-    HistoryRow, Outcome, Pool, PoolExecutor, ProgressSql, Session, StepError,
+    history_from_rows, locate, micros, migration_error, plain_sql_methods, sealed, select_history,
+    HistoryRow, Outcome, Pool, PoolExecutor, Session, StepError,
 };
 use crate::error::Location;
 use crate::history::{AppliedMigration, HistoryTable};
@@ -97,9 +97,8 @@ impl SqliteSession {
     }
 }
 
-fn progress_sql(table: &HistoryTable) -> ProgressSql {
-    ProgressSql::new(table, '"', |_| "?".to_owned())
-}
+/// Stands for the duration in a history row built before the migration runs.
+const DURATION_SLOT: &str = "__migrate_duration_us__";
 
 fn is_missing_table(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Database(db) if db.message().starts_with("no such table"))
@@ -193,8 +192,8 @@ impl Session for SqliteSession {
         migration: &'static Migration,
     ) -> Result<Outcome, Error> {
         let quoted = table.quoted('"');
-        let insert = insert_history(table, '"', ["?"; 6]);
         let script = migration.up();
+        let insert = self.history_row_sql(table, migration, true, DURATION_SLOT);
         let started = Instant::now();
         // IMMEDIATE takes SQLite's write lock now, so the check below cannot race another
         // process that uses a different lock file path for the same database.
@@ -223,13 +222,11 @@ impl Session for SqliteSession {
             let location = self.find_failing_statement(script.sql()).await;
             return Err(migration_error(migration, script, error, true, location));
         }
-        sqlx::query(AssertSqlSafe(insert))
-            .bind(migration.version())
-            .bind(migration.name())
-            .bind(&migration.checksum()[..])
-            .bind(true)
-            .bind(micros(started))
-            .bind(migration.down().map(|d| d.sql()))
+        // The duration is known only now; its slot precedes every free-text value of the row
+        // (only the version, a validated name, hex and a boolean come before it), so the first
+        // occurrence of the marker is the slot.
+        let insert = insert.replacen(DURATION_SLOT, &micros(started).to_string(), 1);
+        sqlx::raw_sql(AssertSqlSafe(insert))
             .execute(&mut *tx)
             .await
             .map_err(Error::db("recording a migration in the history table"))?;
@@ -237,22 +234,6 @@ impl Session for SqliteSession {
             .await
             .map_err(|error| migration_error(migration, script, error, true, None))?;
         Ok(Outcome::Applied(started.elapsed()))
-    }
-
-    async fn start_unfinished(
-        &mut self,
-        table: &HistoryTable,
-        migration: &'static Migration,
-    ) -> Result<(), Error> {
-        sqlx::query(AssertSqlSafe(progress_sql(table).start))
-            .bind(migration.version())
-            .bind(migration.name())
-            .bind(&migration.checksum()[..])
-            .bind(migration.down().map(|d| d.sql()))
-            .execute(&mut **self.conn())
-            .await
-            .map_err(Error::db("recording the start of a migration"))?;
-        Ok(())
     }
 
     async fn step(
@@ -263,6 +244,7 @@ impl Session for SqliteSession {
         applied: usize,
         progress: &[u8],
     ) -> Result<(), StepError> {
+        let record = self.progress_sql(table, version, applied, progress);
         // Outside a transaction: `no-transaction` files hold statements such as VACUUM or
         // PRAGMA foreign_keys that SQLite refuses, or ignores, inside one.
         let conn = self.conn();
@@ -270,46 +252,10 @@ impl Session for SqliteSession {
             .execute(&mut **conn)
             .await
             .map_err(StepError::Statement)?;
-        sqlx::query(AssertSqlSafe(progress_sql(table).step))
-            .bind(i64::try_from(applied).unwrap_or(i64::MAX))
-            .bind(progress)
-            .bind(version)
+        sqlx::raw_sql(AssertSqlSafe(record))
             .execute(&mut **conn)
             .await
             .map_err(StepError::Record)?;
-        Ok(())
-    }
-
-    async fn record_error(
-        &mut self,
-        table: &HistoryTable,
-        version: i64,
-        error: Option<&str>,
-    ) -> Result<(), Error> {
-        sqlx::query(AssertSqlSafe(progress_sql(table).error))
-            .bind(error)
-            .bind(version)
-            .execute(&mut **self.conn())
-            .await
-            .map_err(Error::db("recording a migration's error"))?;
-        Ok(())
-    }
-
-    async fn complete(
-        &mut self,
-        table: &HistoryTable,
-        migration: &'static Migration,
-        micros: i64,
-    ) -> Result<(), Error> {
-        sqlx::query(AssertSqlSafe(progress_sql(table).complete))
-            .bind(migration.name())
-            .bind(&migration.checksum()[..])
-            .bind(micros)
-            .bind(migration.down().map(|d| d.sql()))
-            .bind(migration.version())
-            .execute(&mut **self.conn())
-            .await
-            .map_err(Error::db("recording a migration as applied"))?;
         Ok(())
     }
 
@@ -319,35 +265,6 @@ impl Session for SqliteSession {
 
     fn now_ms(&self) -> &'static str {
         "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)"
-    }
-
-    async fn execute_plain(&mut self, sql: String) -> Result<u64, sqlx::Error> {
-        let done = sqlx::raw_sql(AssertSqlSafe(sql))
-            .execute(&mut **self.conn())
-            .await?;
-        Ok(done.rows_affected())
-    }
-
-    async fn fetch_text_and_number(
-        &mut self,
-        sql: String,
-    ) -> Result<Option<(String, i64)>, sqlx::Error> {
-        let row = sqlx::raw_sql(AssertSqlSafe(sql))
-            .fetch_optional(&mut **self.conn())
-            .await?;
-        row.map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
-            .transpose()
-    }
-
-    fn pool_executor(&self) -> PoolExecutor {
-        let pool = self.pool.clone();
-        Arc::new(move |sql| {
-            let pool = pool.clone();
-            Box::pin(async move {
-                let done = sqlx::raw_sql(AssertSqlSafe(sql)).execute(&pool).await?;
-                Ok(done.rows_affected())
-            })
-        })
     }
 
     fn text_literal(&self, text: &str) -> String {
@@ -362,21 +279,7 @@ impl Session for SqliteSession {
         format!("CAST({expr} AS TEXT)")
     }
 
-    async fn fetch_strings(
-        &mut self,
-        sql: String,
-    ) -> Result<Vec<Vec<Option<String>>>, sqlx::Error> {
-        let rows = sqlx::raw_sql(AssertSqlSafe(sql))
-            .fetch_all(&mut **self.conn())
-            .await?;
-        rows.iter()
-            .map(|row| {
-                (0..row.len())
-                    .map(|i| row.try_get::<Option<String>, _>(i))
-                    .collect()
-            })
-            .collect()
-    }
+    plain_sql_methods!();
 
     async fn finish(mut self, dirty: bool) {
         self.lock = None;
