@@ -205,15 +205,11 @@ impl Migrator {
                 Some(m) if m.checksum()[..] != row.checksum[..] => State::Edited,
                 Some(_) => State::Applied,
             };
-            let (applied_at, micros) = details
+            let (applied_at, micros, recorded_down) = details
                 .iter()
-                .find(|(v, _, _)| *v == row.version)
-                .map(|(_, at, micros)| (Some(at.clone()), Some(*micros)))
-                .unwrap_or((None, None));
-            let recorded_down = session
-                .recorded_down_script(&self.table, row.version)
-                .await?
-                .is_some();
+                .find(|(v, ..)| *v == row.version)
+                .map(|(_, at, micros, down)| (Some(at.clone()), Some(*micros), *down))
+                .unwrap_or((None, None, false));
             lines.push(MigrationStatus {
                 version: row.version,
                 name: migration.map_or_else(|| row.name.clone(), |m| m.name().to_owned()),

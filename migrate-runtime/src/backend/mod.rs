@@ -410,16 +410,18 @@ pub trait Session: Send {
         }
     }
 
-    /// When each migration was applied and how long it took: (version, applied at, µs).
+    /// When each migration was applied, how long it took, and whether a down script was
+    /// recorded: (version, applied at, µs, has down script), in one query.
     fn applied_details(
         &mut self,
         table: &HistoryTable,
-    ) -> impl Future<Output = Result<Vec<(i64, String, i64)>, Error>> + Send {
+    ) -> impl Future<Output = Result<Vec<(i64, String, i64, bool)>, Error>> + Send {
         let sql = format!(
-            "SELECT {}, {}, {} FROM {} ORDER BY version",
+            "SELECT {}, {}, {}, {} FROM {} ORDER BY version",
             self.cast_text("version"),
             self.cast_text("applied_at"),
             self.cast_text("duration_us"),
+            self.cast_text("CASE WHEN down_script IS NULL THEN 0 ELSE 1 END"),
             table.quoted(self.quote())
         );
         async move {
@@ -438,7 +440,8 @@ pub trait Session: Send {
                         .flatten()
                         .and_then(|m| m.parse().ok())
                         .unwrap_or(0);
-                    Some((version, at, micros))
+                    let has_down = columns.next().flatten().is_some_and(|d| d == "1");
+                    Some((version, at, micros, has_down))
                 })
                 .collect())
         }
