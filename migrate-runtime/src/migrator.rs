@@ -263,7 +263,15 @@ impl Migrator {
                 return Ok(Report::default());
             }
         }
-        let held = self.lock(&mut session).await?;
+        let up_to = match op {
+            Op::Up { to } => Some(to),
+            _ => None,
+        };
+        let Some(held) = self.lock(&mut session, up_to).await? else {
+            tracing::debug!(table = %self.table, "another runner applied everything while this one waited");
+            session.finish(false).await;
+            return Ok(Report::default());
+        };
         let result = self.execute_locked(&mut session, &held, op).await;
         let unlocked = self.unlock(&mut session, held).await;
         let dirty = !matches!(&result, Ok(report) if report.is_noop());
@@ -460,13 +468,22 @@ impl Migrator {
         }
     }
 
-    /// Polls the lock (or the lease) with exponential backoff (10 ms doubling to 250 ms, with
+    /// Polls the lock (or the lease) with exponential backoff (10 ms doubling to 100 ms, with
     /// jitter) until it is taken or the deadline passes. Polling instead of blocking keeps a
     /// waiting runner from deadlocking with `CREATE INDEX CONCURRENTLY` in the runner that
     /// holds it.
-    async fn lock<S: Session>(&self, session: &mut S) -> Result<Held, Error> {
+    ///
+    /// With `up_to` (the target of an `up`), a waiting runner also re-reads the history
+    /// between attempts, and returns `None` as soon as another runner has applied everything
+    /// it would: the waiters of a deployment finish when the first runner does, not one
+    /// backoff later.
+    async fn lock<S: Session>(
+        &self,
+        session: &mut S,
+        up_to: Option<Option<i64>>,
+    ) -> Result<Option<Held>, Error> {
         let (lease, stale_after) = match self.lock_mode {
-            LockMode::None => return Ok(Held::default()),
+            LockMode::None => return Ok(Some(Held::default())),
             LockMode::Session => (None, Duration::ZERO),
             LockMode::Lease { stale_after } => {
                 let owner = owner_token();
@@ -511,15 +528,25 @@ impl Migrator {
                     holder,
                 });
             }
+            if let Some(to) = up_to {
+                if let Some(history) = session.read_history(&self.table).await? {
+                    if plan::plan(self.migrations, &history, self.policy)?
+                        .up_to(to)
+                        .is_empty()
+                    {
+                        return Ok(None);
+                    }
+                }
+            }
             if attempts == 1 {
                 tracing::info!(table = %self.table, "waiting for another runner's migration lock");
             }
             let sleep = jitter(delay).min(self.lock_timeout - waited);
             tokio::time::sleep(sleep).await;
-            delay = (delay * 2).min(Duration::from_millis(250));
+            delay = (delay * 2).min(Duration::from_millis(100));
         }
         let Some((sql, owner)) = lease else {
-            return Ok(Held::default());
+            return Ok(Some(Held::default()));
         };
         let lost = Arc::new(AtomicBool::new(false));
         let heartbeat = tokio::spawn(heartbeat(
@@ -528,14 +555,14 @@ impl Migrator {
             stale_after,
             lost.clone(),
         ));
-        Ok(Held {
+        Ok(Some(Held {
             lease: Some(HeldLease {
                 sql,
                 owner,
                 lost,
                 heartbeat,
             }),
-        })
+        }))
     }
 
     async fn unlock<S: Session>(&self, session: &mut S, held: Held) -> Result<(), Error> {
