@@ -309,6 +309,7 @@ impl Migrator {
                 duration,
             });
         }
+        let last = plan.pending.last().map(|m| m.version());
         for migration in plan.pending {
             self.check(held)?;
             tracing::info!(
@@ -321,7 +322,10 @@ impl Migrator {
                 name: migration.name(),
             });
             let outcome = if session.transactional_ddl() && !migration.up().no_transaction() {
-                session.apply_in_transaction(&self.table, migration).await
+                let durable = Some(migration.version()) == last;
+                session
+                    .apply_in_transaction(&self.table, migration, durable)
+                    .await
             } else {
                 self.apply_stepwise(session, held, migration, None)
                     .await

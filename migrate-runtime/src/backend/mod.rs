@@ -166,10 +166,14 @@ pub trait Session: Send {
     fn transactional_ddl(&self) -> bool;
 
     /// Applies one migration and records it, in one transaction (called under the lock).
+    /// Without `durable`, the commit need not wait for the disk (PostgreSQL: asynchronous
+    /// commit); the migrator asks for it on the last migration of a run, whose commit then
+    /// makes every earlier one durable too.
     fn apply_in_transaction(
         &mut self,
         table: &HistoryTable,
         migration: &'static Migration,
+        durable: bool,
     ) -> impl Future<Output = Result<Outcome, Error>> + Send;
 
     /// Records `migration` as started and unfinished, with no statement applied.

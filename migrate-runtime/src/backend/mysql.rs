@@ -179,6 +179,7 @@ impl Session for MySqlSession {
         &mut self,
         _table: &HistoryTable,
         migration: &'static Migration,
+        _durable: bool,
     ) -> Result<Outcome, Error> {
         // Never called: `transactional_ddl` is false, so the migrator runs every MySQL
         // migration statement by statement.

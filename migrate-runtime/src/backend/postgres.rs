@@ -214,6 +214,7 @@ impl Session for PgSession {
         &mut self,
         table: &HistoryTable,
         migration: &'static Migration,
+        durable: bool,
     ) -> Result<Outcome, Error> {
         let script = migration.up();
         let started = Instant::now();
@@ -221,9 +222,19 @@ impl Session for PgSession {
         // duration measured by the server since BEGIN), COMMIT. PostgreSQL stops at the first
         // error, leaving the transaction aborted; ROLLBACK then ends it. The newline before
         // the row's INSERT ends a trailing `--` comment of the file.
-        const BEGIN: &str = "BEGIN;\n";
+        //
+        // Every migration of a run but the last commits asynchronously: the commit does not
+        // wait for the WAL to reach the disk, which is most of a small migration's time. A
+        // server crash can then lose the last few committed migrations, each together with
+        // its history row, so the next run applies them again; the synchronous commit of the
+        // last migration flushes all earlier WAL, so a finished run is durable.
+        let begin = if durable {
+            "BEGIN;\n"
+        } else {
+            "BEGIN;\nSET LOCAL synchronous_commit TO OFF;\n"
+        };
         let message = format!(
-            "{BEGIN}{}\n;\n{};\nCOMMIT;",
+            "{begin}{}\n;\n{};\nCOMMIT;",
             script.sql(),
             self.history_row_sql(
                 table,
@@ -234,7 +245,7 @@ impl Session for PgSession {
         );
         if let Err(error) = self.execute_plain(message).await {
             let location = position(&error)
-                .and_then(|p| p.checked_sub(BEGIN.chars().count()))
+                .and_then(|p| p.checked_sub(begin.chars().count()))
                 .and_then(|p| char_to_byte(script.sql(), p))
                 .filter(|byte| *byte < script.sql().len())
                 .map(|byte| locate(script.sql(), Dialect::Postgres, byte));

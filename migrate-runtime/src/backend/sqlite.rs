@@ -190,6 +190,7 @@ impl Session for SqliteSession {
         &mut self,
         table: &HistoryTable,
         migration: &'static Migration,
+        _durable: bool,
     ) -> Result<Outcome, Error> {
         let quoted = table.quoted('"');
         let script = migration.up();
