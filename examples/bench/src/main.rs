@@ -1,0 +1,257 @@
+//! `migrate-bench`: migrate side by side with sqlx, refinery and diesel_migrations.
+//!
+//! ```text
+//! migrate-bench [run] [--quick] [--db postgres,mariadb,sqlite] [--no-contention]
+//! migrate-bench macro [--reps N]
+//! migrate-bench report
+//! ```
+//!
+//! `run` (the default) measures no-op start-up, fresh apply, round trips and contention,
+//! saves `results/run.json` and writes `../../BENCHMARKS.md` with the charts in `charts/`.
+//! `macro` measures the compile-time cost of the macros (minutes), saves
+//! `results/macro.json` and writes the report too. `report` only re-renders.
+
+mod bench;
+mod db;
+mod machine;
+mod macro_cost;
+mod proxy;
+mod report;
+mod tools;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use report::{MacroFile, RunFile};
+
+fn bench_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn results_dir() -> PathBuf {
+    bench_dir().join("results")
+}
+
+fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".into())
+}
+
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Option<T> {
+    let text = std::fs::read_to_string(path).ok()?;
+    match serde_json::from_str(&text) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            eprintln!("warning: ignoring {}: {e}", path.display());
+            None
+        }
+    }
+}
+
+fn write_json<T: serde::Serialize>(path: &Path, value: &T) {
+    std::fs::create_dir_all(path.parent().unwrap()).expect("results dir");
+    std::fs::write(path, serde_json::to_string_pretty(value).unwrap() + "\n")
+        .unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
+    eprintln!("wrote {}", path.display());
+}
+
+/// Renders BENCHMARKS.md (at the repository root) and the charts from the saved results.
+fn write_report(run_path: &Path, markdown: &Path, charts: &Path) {
+    let run: Option<RunFile> = read_json(run_path);
+    let macro_file: Option<MacroFile> = read_json(&results_dir().join("macro.json"));
+    std::fs::create_dir_all(charts).expect("charts dir");
+    if let Some(r) = &run {
+        let svg = report::chart(
+            "No-op start-up: run() with all N applied",
+            "median per call, connection already established; lower is better",
+            &r.noop,
+        );
+        std::fs::write(charts.join("noop.svg"), svg).expect("noop.svg");
+        let relaxed: Vec<&str> = [
+            tools::Tool::Migrate,
+            tools::Tool::Sqlx,
+            tools::Tool::Refinery,
+            tools::Tool::Diesel,
+        ]
+        .into_iter()
+        .filter(|t| {
+            r.fresh
+                .iter()
+                .any(|m| m.tool == *t && m.relaxed_commits.is_some_and(|k| k > 0))
+        })
+        .map(|t| t.label())
+        .collect();
+        let subtitle = if relaxed.is_empty() {
+            "median per run; lower is better".to_string()
+        } else {
+            format!(
+                "median per run; lower is better\nPostgreSQL: {} relaxed synchronous_commit during the run, the others waited for each commit's flush (see BENCHMARKS.md)",
+                relaxed.join(", ")
+            )
+        };
+        let svg = report::chart(
+            "Fresh apply: N migrations on an empty database",
+            &subtitle,
+            &r.fresh,
+        );
+        std::fs::write(charts.join("fresh.svg"), svg).expect("fresh.svg");
+        eprintln!("wrote {}/{{noop,fresh}}.svg", charts.display());
+    }
+    // The charts' path relative to the markdown file (the repository root, or elsewhere).
+    let root = bench_dir().join("../..").canonicalize().unwrap();
+    let md_dir = markdown
+        .parent()
+        .and_then(|p| p.canonicalize().ok())
+        .unwrap_or_default();
+    let charts_ref = if md_dir == root && charts == bench_dir().join("charts") {
+        "examples/bench/charts".to_string()
+    } else {
+        charts.display().to_string()
+    };
+    let text = report::render(run.as_ref(), macro_file.as_ref(), &charts_ref);
+    std::fs::write(markdown, text).unwrap_or_else(|e| panic!("{}: {e}", markdown.display()));
+    eprintln!("wrote {}", markdown.display());
+}
+
+fn usage() -> ExitCode {
+    eprintln!(
+        "usage: migrate-bench [run] [--quick] [--db postgres,mariadb,sqlite] [--no-contention]\n\
+         \x20      migrate-bench macro [--reps N]\n\
+         \x20      migrate-bench report [--quick]"
+    );
+    ExitCode::from(2)
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (command, rest) = match args.first().map(String::as_str) {
+        Some("run") | Some("macro") | Some("report") => (args[0].clone(), &args[1..]),
+        Some("help") | Some("--help") | Some("-h") => return usage(),
+        _ => ("run".to_string(), &args[..]),
+    };
+    let markdown = bench_dir().join("../../BENCHMARKS.md");
+    let charts = bench_dir().join("charts");
+    match command.as_str() {
+        "report" => match rest {
+            [] => write_report(&results_dir().join("run.json"), &markdown, &charts),
+            [quick] if quick == "--quick" => {
+                let tmp = std::env::temp_dir().join("migrate-bench-quick");
+                write_report(
+                    &results_dir().join("quick.json"),
+                    &tmp.join("BENCHMARKS.md"),
+                    &tmp.join("charts"),
+                );
+            }
+            _ => return usage(),
+        },
+        "macro" => {
+            let mut reps = 3;
+            let mut it = rest.iter();
+            while let Some(arg) = it.next() {
+                match arg.as_str() {
+                    "--reps" => match it.next().and_then(|v| v.parse().ok()) {
+                        Some(v) => reps = v,
+                        None => return usage(),
+                    },
+                    _ => return usage(),
+                }
+            }
+            let started = Instant::now();
+            let loadavg_start = loadavg();
+            let servers = db::Servers::connect().await;
+            let machine = machine::collect(&servers).await;
+            servers.cleanup();
+            let results = macro_cost::measure(reps);
+            let file = MacroFile {
+                machine,
+                command: format!("migrate-bench macro --reps {reps}"),
+                reps,
+                duration_s: started.elapsed().as_secs_f64(),
+                loadavg_start,
+                loadavg_end: loadavg(),
+                results,
+            };
+            write_json(&results_dir().join("macro.json"), &file);
+            write_report(&results_dir().join("run.json"), &markdown, &charts);
+            eprintln!("macro run took {:.0} s", started.elapsed().as_secs_f64());
+        }
+        _ => {
+            let mut options = bench::Options::full();
+            let mut quick = false;
+            let mut contention = true;
+            let mut dbs = db::Db::ALL.to_vec();
+            let mut it = rest.iter();
+            while let Some(arg) = it.next() {
+                match arg.as_str() {
+                    "--quick" => {
+                        quick = true;
+                        options = bench::Options::quick();
+                    }
+                    "--no-contention" => contention = false,
+                    "--db" => {
+                        let Some(list) = it.next() else {
+                            return usage();
+                        };
+                        let mut chosen = Vec::new();
+                        for name in list.split(',') {
+                            chosen.push(match name {
+                                "postgres" => db::Db::Postgres,
+                                "mariadb" | "mysql" => db::Db::MariaDb,
+                                "sqlite" => db::Db::Sqlite,
+                                _ => return usage(),
+                            });
+                        }
+                        dbs = chosen;
+                    }
+                    _ => return usage(),
+                }
+            }
+            let started = Instant::now();
+            let loadavg_start = loadavg();
+            let servers = db::Servers::connect().await;
+            let machine = machine::collect(&servers).await;
+            eprintln!(
+                "{} cores, {}, {}; migrate at {}",
+                machine.nproc, machine.memory, machine.cpu, machine.migrate_commit
+            );
+            let (fresh, fresh_relaxed, noop, skipped) =
+                bench::fresh_and_noop(&servers, &options, &dbs).await;
+            let contention = if contention && dbs.contains(&db::Db::Postgres) {
+                bench::contention(&servers, &options).await
+            } else {
+                Vec::new()
+            };
+            servers.cleanup();
+            let file = RunFile {
+                machine,
+                command: format!("migrate-bench {}", args.join(" "))
+                    .trim()
+                    .to_string(),
+                options,
+                duration_s: started.elapsed().as_secs_f64(),
+                loadavg_start,
+                loadavg_end: loadavg(),
+                skipped,
+                fresh,
+                fresh_relaxed,
+                noop,
+                contention,
+            };
+            let elapsed = started.elapsed().as_secs_f64();
+            if quick {
+                let path = results_dir().join("quick.json");
+                write_json(&path, &file);
+                let tmp = std::env::temp_dir().join("migrate-bench-quick");
+                write_report(&path, &tmp.join("BENCHMARKS.md"), &tmp.join("charts"));
+            } else {
+                write_json(&results_dir().join("run.json"), &file);
+                write_report(&results_dir().join("run.json"), &markdown, &charts);
+            }
+            eprintln!("run took {elapsed:.0} s");
+        }
+    }
+    ExitCode::SUCCESS
+}
