@@ -138,7 +138,7 @@ pub fn percentile(samples: &[f64], p: f64) -> Option<f64> {
     sorted.sort_by(|a, b| a.partial_cmp(b).unwrap());
     if p == 0.5 {
         let mid = sorted.len() / 2;
-        return Some(if sorted.len() % 2 == 0 {
+        return Some(if sorted.len().is_multiple_of(2) {
             (sorted[mid - 1] + sorted[mid]) / 2.0
         } else {
             sorted[mid]

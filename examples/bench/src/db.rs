@@ -6,6 +6,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use serde::{Deserialize, Serialize};
 use sqlx::{AssertSqlSafe, Executor};
 
+// `MariaDb` is the server's name, not a repetition of the enum's.
+#[allow(clippy::enum_variant_names)]
 #[derive(Serialize, Deserialize, Clone, Copy, PartialEq, Eq, Debug, Hash, PartialOrd, Ord)]
 pub enum Db {
     Postgres,
