@@ -588,8 +588,8 @@ pub trait Session: Send {
     fn finish(self, dirty: bool) -> impl Future<Output = ()> + Send;
 }
 
-#[cfg(any(feature = "mysql", feature = "sqlite"))]
-/// A row of the history table as the backends read it: version, name, checksum, success.
+/// A row of the history table as the backends read it: version, name, checksum, success,
+/// statements applied, progress checksum, error.
 pub(crate) type HistoryRow = (
     i64,
     String,
@@ -616,7 +616,6 @@ pub(crate) fn progress_checksum(statements: &[Statement<'_>]) -> [u8; 32] {
     crate::migration::checksum(joined.join("\n;\n").as_bytes())
 }
 
-#[cfg(any(feature = "mysql", feature = "sqlite"))]
 /// The result of reading the history: `Ok(None)` when the table does not exist yet.
 pub(crate) fn history_from_rows(
     rows: Result<Vec<HistoryRow>, sqlx::Error>,

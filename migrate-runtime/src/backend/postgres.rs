@@ -9,12 +9,12 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use sqlx::pool::PoolConnection;
-use sqlx::postgres::{PgDatabaseError, PgErrorPosition, PgRow};
-use sqlx::{AssertSqlSafe, Postgres, Row};
+use sqlx::postgres::{PgDatabaseError, PgErrorPosition};
+use sqlx::{AssertSqlSafe, FromRow, Postgres, Row};
 
 use super::{
-    char_to_byte, locate, migration_error, pg_literal as lit, plain_sql_methods, sealed,
-    select_history, Outcome, Pool, PoolExecutor, Session, StepError,
+    char_to_byte, history_from_rows, locate, migration_error, pg_literal as lit, plain_sql_methods,
+    sealed, select_history, HistoryRow, Outcome, Pool, PoolExecutor, Session, StepError,
 };
 use crate::history::{AppliedMigration, HistoryTable};
 use crate::migration::Migration;
@@ -74,18 +74,6 @@ fn is_missing_table(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Database(db) if matches!(db.code().as_deref(), Some("42P01" | "3F000")))
 }
 
-fn applied_from_row(row: &PgRow) -> Result<AppliedMigration, sqlx::Error> {
-    Ok(AppliedMigration {
-        version: row.try_get(0)?,
-        name: row.try_get(1)?,
-        checksum: row.try_get(2)?,
-        success: row.try_get(3)?,
-        statements_applied: usize::try_from(row.try_get::<i64, _>(4)?).unwrap_or(0),
-        progress_checksum: row.try_get(5)?,
-        error: row.try_get(6)?,
-    })
-}
-
 impl PgSession {
     fn conn(&mut self) -> &mut PoolConnection<Postgres> {
         // Only `finish` takes the connection, and it consumes the session.
@@ -105,19 +93,12 @@ impl Session for PgSession {
         &mut self,
         table: &HistoryTable,
     ) -> Result<Option<Vec<AppliedMigration>>, Error> {
+        // Simple protocol (text rows), decoded by the same tuple as the other backends.
         let rows = sqlx::raw_sql(AssertSqlSafe(select_history(table, '"')))
             .fetch_all(&mut **self.conn())
-            .await;
-        match rows {
-            Ok(rows) => rows
-                .iter()
-                .map(applied_from_row)
-                .collect::<Result<Vec<_>, _>>()
-                .map(Some)
-                .map_err(Error::db("reading the history table")),
-            Err(error) if is_missing_table(&error) => Ok(None),
-            Err(error) => Err(Error::db("reading the history table")(error)),
-        }
+            .await
+            .and_then(|rows| rows.iter().map(HistoryRow::from_row).collect());
+        history_from_rows(rows, is_missing_table)
     }
 
     async fn try_lock(&mut self, table: &HistoryTable) -> Result<bool, Error> {
