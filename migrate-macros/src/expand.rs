@@ -6,8 +6,9 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::{quote, quote_spanned};
 use sha2::{Digest, Sha256};
 
+use crate::code;
 use crate::input::Input;
-use crate::scan::File;
+use crate::scan::{File, Role, RustFunctions};
 use crate::validate::Set;
 
 /// The name of the file that `migrate::build::track` writes into `OUT_DIR`. Keep in step
@@ -46,24 +47,118 @@ fn script(file: &File) -> TokenStream {
     }
 }
 
+/// `#[path = "…"] mod …;` for a migration written in Rust: the compiler reads the file as a
+/// module of the generated `migrations` module, and reports its errors in that file.
+fn rust_module(file: &File) -> (Ident, TokenStream) {
+    let module = Ident::new(&format!("__rust_{}", file.version), Span::call_site());
+    let path = file.path.to_string_lossy();
+    let item = quote! {
+        #[path = #path]
+        #[doc(hidden)]
+        mod #module;
+    };
+    (module, item)
+}
+
+/// The up and down scripts of a migration written in Rust, and the items they need.
+fn rust_scripts(file: &File, functions: &RustFunctions) -> (TokenStream, TokenStream, TokenStream) {
+    let (module, module_item) = rust_module(file);
+    let name = &file.name;
+    let path = file.path.to_string_lossy();
+    let source = Ident::new(
+        &format!("__RUST_SOURCE_{}", file.version),
+        Span::call_site(),
+    );
+    let statics = |names: &[String]| -> Vec<Ident> {
+        names
+            .iter()
+            .map(|function| Ident::new(&code::static_name(function), Span::call_site()))
+            .collect()
+    };
+    let (ups, downs) = (statics(&functions.up), statics(&functions.down));
+    let up = quote! {
+        ::migrate::__private::Script::rust(#name, #source, &[#(&#module::#ups),*])
+    };
+    let down = if downs.is_empty() {
+        quote!(::core::option::Option::None)
+    } else {
+        quote! {
+            ::core::option::Option::Some(
+                ::migrate::__private::Script::rust(#name, #source, &[#(&#module::#downs),*])
+            )
+        }
+    };
+    let items = quote! {
+        #module_item
+        const #source: &str = ::core::include_str!(#path);
+    };
+    (up, down, items)
+}
+
 /// Generates the module for a valid set.
 pub fn expand(input: &Input, set: &Set) -> TokenStream {
+    // A Rust file that does not parse: the compiler reports where when it reads the module.
+    let unparsed: Vec<&File> = set
+        .migrations
+        .iter()
+        .map(|m| &m.up)
+        .filter(|file| file.role == Role::Rust && file.rust.is_none())
+        .collect();
+    if !unparsed.is_empty() {
+        let mut error: Option<syn::Error> = None;
+        let mut modules = Vec::new();
+        for file in unparsed {
+            let message = input.error(format!(
+                "`{}` is not valid Rust; the compiler's error in that file says where",
+                file.name
+            ));
+            match &mut error {
+                Some(error) => error.combine(message),
+                None => error = Some(message),
+            }
+            modules.push(rust_module(file).1);
+        }
+        if let Some(error) = error {
+            return with_errors_and(error, quote!(#(#modules)*));
+        }
+    }
     let mut items = Vec::with_capacity(set.migrations.len());
     let mut names = Vec::with_capacity(set.migrations.len());
     for migration in &set.migrations {
         let ident = item_name(migration.version, &migration.description);
         let version = migration.version;
         let description = &migration.description;
-        let up = script(&migration.up);
-        let down = match &migration.down {
-            Some(down) => {
-                let down = script(down);
-                quote!(::core::option::Option::Some(#down))
-            }
-            None => quote!(::core::option::Option::None),
+        let rust_down = migration
+            .up
+            .rust
+            .as_ref()
+            .is_some_and(|r| !r.down.is_empty());
+        let (up, down) = if let Some(functions) = &migration.up.rust {
+            let (up, down, support) = rust_scripts(&migration.up, functions);
+            items.push(support);
+            (up, down)
+        } else {
+            let up = script(&migration.up);
+            let down = match &migration.down {
+                Some(down) => {
+                    let down = script(down);
+                    quote!(::core::option::Option::Some(#down))
+                }
+                None => quote!(::core::option::Option::None),
+            };
+            (up, down)
         };
         let sum = checksum(&migration.up.content);
         let doc = match &migration.down {
+            _ if migration.up.role == Role::Rust => format!(
+                "Migration {version} `{description}`: written in Rust in `{}`{}.",
+                migration.up.name,
+                if rust_down {
+                    ", reverted by its `down` function"
+                } else {
+                    ""
+                }
+            ),
             Some(down) => format!(
                 "Migration {version} `{description}`: `{}`, reverted by `{}`.",
                 migration.up.name, down.name
@@ -156,11 +251,17 @@ fn is_tracked(dir: &Path) -> bool {
 /// What the macro expands to when there are errors: the errors, and a stand-in module so that
 /// uses of `migrations::run` do not add "cannot find" errors on top.
 pub fn with_errors(error: syn::Error) -> TokenStream {
+    with_errors_and(error, TokenStream::new())
+}
+
+/// [`with_errors`], with `extra` items in the stand-in module.
+fn with_errors_and(error: syn::Error, extra: TokenStream) -> TokenStream {
     let errors = error.to_compile_error();
     quote! {
         #errors
         #[allow(dead_code, unused)]
         pub mod migrations {
+            #extra
             pub static MIGRATIONS: ::migrate::Migrations =
                 ::migrate::__private::Migrations::new("", "", &[]);
             pub fn migrator() -> ::migrate::Migrator {

@@ -8,6 +8,7 @@
 //! the set as a whole, and [`expand`] generates the module. Every stage collects all of its
 //! problems and the macro reports them together, so one build shows every bad file.
 
+mod code;
 mod directive;
 mod expand;
 mod input;
@@ -29,4 +30,21 @@ pub fn embed_migrations(input: TokenStream) -> TokenStream {
         Ok(set) => expand::expand(&input, &set).into(),
         Err(error) => expand::with_errors(error).into(),
     }
+}
+
+/// Marks the `up` function of a migration written in Rust: a `<version>_<description>.rs`
+/// file in the migrations directory.
+///
+/// See `migrate::up` for the documentation.
+#[proc_macro_attribute]
+pub fn up(args: TokenStream, item: TokenStream) -> TokenStream {
+    code::attribute(code::Direction::Up, args.into(), item.into()).into()
+}
+
+/// Marks the `down` function of a migration written in Rust, which makes it reversible.
+///
+/// See `migrate::down` for the documentation.
+#[proc_macro_attribute]
+pub fn down(args: TokenStream, item: TokenStream) -> TokenStream {
+    code::attribute(code::Direction::Down, args.into(), item.into()).into()
 }

@@ -1,7 +1,7 @@
 //! Reading the migrations directory: which files are migrations, and what each one says.
 //!
 //! A file is a migration when its name is `<version>_<description>.sql`, or `.up.sql` /
-//! `.down.sql` for a reversible one. These names are ignored: hidden files and folders
+//! `.down.sql` for a reversible one, or `.rs` for one written in Rust. These names are ignored: hidden files and folders
 //! (starting with `.`), `README*`, and editor droppings (`*~`, `#*#`, `*.swp`, `*.swo`,
 //! `*.bak`, `*.orig`, `*.rej`). Anything else is reported, so that a misnamed migration
 //! (`0004_add_index.sq`, `4-add-index.sql`) is an error instead of being skipped.
@@ -20,6 +20,17 @@ pub enum Role {
     Up,
     /// `<v>_<d>.down.sql`
     Down,
+    /// `<v>_<d>.rs`: a migration written in Rust.
+    Rust,
+}
+
+/// What a Rust migration file defines: the names of its functions, one per database.
+#[derive(Clone, Default, Debug)]
+pub struct RustFunctions {
+    /// The `#[migrate::up]` functions.
+    pub up: Vec<String>,
+    /// The `#[migrate::down]` functions: the migration is reversible when there are some.
+    pub down: Vec<String>,
 }
 
 /// One migration file, read and checked on its own.
@@ -40,6 +51,9 @@ pub struct File {
     pub content: String,
     /// Directives from the file's header.
     pub directives: Directives,
+    /// For a Rust migration, its functions; `None` when the file does not parse (the
+    /// compiler then reports where).
+    pub rust: Option<RustFunctions>,
 }
 
 /// The result of scanning: the directory, its migration files sorted by name, and the
@@ -164,8 +178,10 @@ pub struct Name<'a> {
 
 /// Parses a migration file name; the error explains what is wrong with it.
 pub fn parse_name(name: &str) -> Result<Name<'_>, String> {
-    const FORM: &str = "expected `<version>_<description>.sql`, `.up.sql` or `.down.sql`, e.g. `0001_create_users.sql`";
-    let (stem, role) = if let Some(stem) = name.strip_suffix(".up.sql") {
+    const FORM: &str = "expected `<version>_<description>.sql`, `.up.sql` or `.down.sql`, e.g. `0001_create_users.sql`, or `.rs` for a migration written in Rust";
+    let (stem, role) = if let Some(stem) = name.strip_suffix(".rs") {
+        (stem, Role::Rust)
+    } else if let Some(stem) = name.strip_suffix(".up.sql") {
         (stem, Role::Up)
     } else if let Some(stem) = name.strip_suffix(".down.sql") {
         (stem, Role::Down)
@@ -241,11 +257,17 @@ fn read_file(name: &str, path: &Path) -> (Option<File>, Vec<String>) {
     };
     let body = content.strip_prefix('\u{feff}').unwrap_or(&content);
     let mut directives = Directives::default();
+    let mut rust = None;
     if problems.is_empty() {
         if body.trim().is_empty() {
             problems.push(format!(
                 "`{name}` is empty; write the migration, or delete the file"
             ));
+        } else if parsed.role == Role::Rust {
+            match rust_functions(name, body) {
+                Ok(found) => rust = found,
+                Err(message) => problems.push(message),
+            }
         } else {
             match directive::parse(name, body) {
                 Ok(found) => directives = found,
@@ -267,8 +289,102 @@ fn read_file(name: &str, path: &Path) -> (Option<File>, Vec<String>) {
         role: parsed.role,
         content,
         directives,
+        rust,
     };
     (Some(file), problems)
+}
+
+const RUST_FORM: &str = "#[migrate::up] async fn up(conn: &mut sqlx::PgConnection) -> Result<(), sqlx::Error>` (with your database's connection type)";
+
+/// Finds the `#[migrate::up]` and `#[migrate::down]` functions of a Rust migration.
+/// `Ok(None)` when the file does not parse: the compiler reports that, with its location,
+/// when it compiles the file as a module.
+fn rust_functions(name: &str, source: &str) -> Result<Option<RustFunctions>, String> {
+    let Ok(file) = syn::parse_file(source) else {
+        return Ok(None);
+    };
+    let marked = |word: &str| -> Vec<&syn::ItemFn> {
+        file.items
+            .iter()
+            .filter_map(|item| match item {
+                syn::Item::Fn(function) => Some(function),
+                _ => None,
+            })
+            .filter(|function| {
+                function
+                    .attrs
+                    .iter()
+                    .any(|attr| is_marker(attr.path(), word))
+            })
+            .collect()
+    };
+    let (ups, downs) = (marked("up"), marked("down"));
+    for (functions, word) in [(&ups, "up"), (&downs, "down")] {
+        if let Some(message) = same_connection(name, functions, word) {
+            return Err(message);
+        }
+    }
+    if ups.is_empty() {
+        let unmarked = file
+            .items
+            .iter()
+            .any(|item| matches!(item, syn::Item::Fn(function) if function.sig.ident == "up"));
+        return Err(if unmarked {
+            format!("`{name}`: mark its `up` function with `#[migrate::up]`")
+        } else {
+            format!("`{name}` has no `#[migrate::up]` function; a migration written in Rust defines `{RUST_FORM}")
+        });
+    }
+    let names = |functions: &[&syn::ItemFn]| -> Vec<String> {
+        functions.iter().map(|f| f.sig.ident.to_string()).collect()
+    };
+    Ok(Some(RustFunctions {
+        up: names(&ups),
+        down: names(&downs),
+    }))
+}
+
+/// A message when two functions of one direction take the same connection type (as far as
+/// its last path segment tells): the migration would have two functions for one database.
+fn same_connection(name: &str, functions: &[&syn::ItemFn], word: &str) -> Option<String> {
+    let mut seen: Vec<(String, String)> = Vec::new();
+    for function in functions {
+        let Some(connection) = connection_type(function) else {
+            continue;
+        };
+        let ident = function.sig.ident.to_string();
+        if let Some((other, _)) = seen.iter().find(|(_, c)| *c == connection) {
+            return Some(format!(
+                "`{name}`: `{other}` and `{ident}` are both `#[migrate::{word}]` functions for `{connection}`; a migration has one {word} function per database"
+            ));
+        }
+        seen.push((ident, connection));
+    }
+    None
+}
+
+/// The last path segment of a function's argument type `&mut path::To::Connection`.
+fn connection_type(function: &syn::ItemFn) -> Option<String> {
+    let Some(syn::FnArg::Typed(argument)) = function.sig.inputs.first() else {
+        return None;
+    };
+    let syn::Type::Reference(reference) = &*argument.ty else {
+        return None;
+    };
+    let syn::Type::Path(path) = &*reference.elem else {
+        return None;
+    };
+    path.path.segments.last().map(|s| s.ident.to_string())
+}
+
+/// Whether an attribute path is `#[migrate::<word>]` (or `#[<word>]`, after a `use`).
+fn is_marker(path: &syn::Path, word: &str) -> bool {
+    let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+    match segments.as_slice() {
+        [only] => only == word,
+        [krate, last] => krate == "migrate" && last == word,
+        _ => false,
+    }
 }
 
 /// The content as UTF-8, or a message that says what encoding it seems to be in.

@@ -83,8 +83,20 @@ fn group(version: i64, files: Vec<File>) -> Result<Migration, String> {
     let find = |role: Role| files.iter().filter(|f| f.role == role).count();
     let (simple, up, down) = (find(Role::Simple), find(Role::Up), find(Role::Down));
     let all: Vec<&File> = files.iter().collect();
+    if find(Role::Rust) > 0 && files.len() > 1 {
+        let stem = &all[0].stem;
+        let hint = if files.len() == 2 && down == 1 {
+            format!("a Rust migration is reverted by a `#[migrate::down]` function in `{stem}.rs`, not by a `.down.sql` file")
+        } else {
+            format!("keep either `{stem}.rs` or the SQL file(s)")
+        };
+        return Err(format!(
+            "migration version {version} is both Rust and SQL: {} ({hint})",
+            names(&all)
+        ));
+    }
     match (simple, up, down) {
-        (1, 0, 0) | (0, 1, 1) => {}
+        (1, 0, 0) | (0, 1, 1) | (0, 0, 0) => {}
         (1, _, _) => {
             return Err(format!(
                 "migration version {version} is both simple and reversible: {} (keep `{stem}.sql` alone, or only `{stem}.up.sql` with `{stem}.down.sql`)",
@@ -119,7 +131,7 @@ fn group(version: i64, files: Vec<File>) -> Result<Migration, String> {
         description.clone_from(&file.description);
         match file.role {
             Role::Down => down = Some(file),
-            Role::Simple | Role::Up => up = Some(file),
+            Role::Simple | Role::Up | Role::Rust => up = Some(file),
         }
     }
     match up {

@@ -89,6 +89,42 @@ pub enum Error {
         source: sqlx::Error,
     },
 
+    /// A migration written in Rust returned an error. Its transaction was rolled back: nothing
+    /// of it, nor its history row, stays applied.
+    #[error("migration {version} (`{file}`) failed in its `{function}` function, and was rolled back: {source}")]
+    Code {
+        /// The version.
+        version: i64,
+        /// The `.rs` file.
+        file: String,
+        /// `up` or `down`.
+        function: &'static str,
+        /// What the function returned.
+        #[source]
+        source: crate::BoxError,
+    },
+
+    /// A migration written in Rust has no function for the database being migrated: its
+    /// functions take the connections of other databases. Nothing was applied.
+    #[error(
+        "migration {version} (`{file}`) has no function for {database}: it is written for {} \
+         (its functions take {}); nothing was applied. Add a function that takes `&mut {}`, \
+         or keep the migrations of each database in their own directory",
+        list(written_for, |b| b.to_string()),
+        list(written_for, |b| format!("`&mut {}`", b.connection_type())),
+        database.connection_type()
+    )]
+    WrongBackend {
+        /// The version.
+        version: i64,
+        /// The `.rs` file.
+        file: String,
+        /// The databases its functions are written for.
+        written_for: Vec<crate::Backend>,
+        /// The database being migrated.
+        database: crate::Backend,
+    },
+
     /// Another runner held the migration lock for longer than the configured deadline.
     #[error("timed out after {waited:?} waiting for the migration lock on `{table}`{}; another runner is still migrating, or died holding the lock (raise `Migrator::lock_timeout` if migrations legitimately take this long)", match .holder { Some(h) => format!(" held by {h}"), None => String::new() })]
     LockTimeout {
@@ -182,6 +218,16 @@ pub struct Location {
     /// The failing statement: its 1-based index in the file and its text (shortened to one
     /// line of at most 200 characters).
     pub statement: Option<(usize, String)>,
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn list(backends: &[crate::Backend], show: impl Fn(&crate::Backend) -> String) -> String {
+    let shown: Vec<String> = backends.iter().map(show).collect();
+    match shown.split_last() {
+        None => "no database".to_owned(),
+        Some((last, [])) => last.clone(),
+        Some((last, init)) => format!("{} and {last}", init.join(", ")),
+    }
 }
 
 impl Error {

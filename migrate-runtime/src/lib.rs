@@ -1,5 +1,5 @@
 //! Runtime of [`migrate`](https://docs.rs/migrate): applies migrations embedded by
-//! `migrate::embed_migrations!` to PostgreSQL or SQLite through the application's own sqlx pool.
+//! `migrate::embed_migrations!` to PostgreSQL, MySQL/MariaDB or SQLite through the application's own sqlx pool.
 //!
 //! Applications depend on the `migrate` crate, which re-exports everything here; this crate
 //! is its implementation.
@@ -19,6 +19,7 @@
 )]
 
 mod backend;
+mod code;
 mod error;
 mod history;
 mod migration;
@@ -29,6 +30,7 @@ mod report;
 pub mod statements;
 
 pub use backend::Pool;
+pub use code::{Backend, BoxError, Code};
 pub use error::{Error, Location};
 pub use history::{AppliedMigration, HistoryTable, DEFAULT_TABLE};
 pub use migration::{checksum, Migration, Migrations, Script};
@@ -40,5 +42,8 @@ pub use report::{Applied, Repair, Report};
 #[doc(hidden)]
 pub mod __private {
     pub use crate::backend::{Outcome, Session};
+    pub use crate::code::{
+        backend_of, call, Code, CodeFuture, MigrationConnection, MigrationOutcome,
+    };
     pub use crate::migration::{Migration, Migrations, Script};
 }

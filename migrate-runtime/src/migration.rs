@@ -2,12 +2,16 @@
 
 use sha2::{Digest, Sha256};
 
-/// One SQL file of a migration: the up (or simple) file, or the down file.
+use crate::code::{Backend, Code};
+
+/// One file of a migration: the up (or simple) file or the down file, or, for a migration
+/// written in Rust, one of the functions of its `.rs` file.
 #[derive(Debug)]
 pub struct Script {
     file: &'static str,
     sql: &'static str,
     no_transaction: bool,
+    code: &'static [&'static Code],
 }
 
 impl Script {
@@ -17,22 +21,58 @@ impl Script {
             file,
             sql,
             no_transaction,
+            code: &[],
         }
     }
 
-    /// The file name, e.g. `0003_add_threads.up.sql`.
+    #[doc(hidden)]
+    pub const fn rust(
+        file: &'static str,
+        source: &'static str,
+        code: &'static [&'static Code],
+    ) -> Self {
+        Script {
+            file,
+            sql: source,
+            no_transaction: false,
+            code,
+        }
+    }
+
+    /// The file name, e.g. `0003_add_threads.up.sql` or `0004_backfill_owner.rs`.
     pub fn file(&self) -> &'static str {
         self.file
     }
 
-    /// The SQL, without a leading byte order mark.
+    /// The SQL, without a leading byte order mark. For a migration written in Rust, the
+    /// source of its `.rs` file (shown by `plan`; [`Script::functions`] are what runs).
     pub fn sql(&self) -> &'static str {
         self.sql.strip_prefix('\u{feff}').unwrap_or(self.sql)
     }
 
     /// Whether the file asked to run outside a transaction (`-- migrate:no-transaction`).
+    /// Rust migrations always run in a transaction.
     pub fn no_transaction(&self) -> bool {
         self.no_transaction
+    }
+
+    /// Whether this is a function of a migration written in Rust rather than SQL.
+    pub fn is_rust(&self) -> bool {
+        !self.code.is_empty()
+    }
+
+    /// The functions of a migration written in Rust, one per database it supports (empty for
+    /// SQL).
+    pub fn functions(&self) -> &'static [&'static Code] {
+        self.code
+    }
+
+    /// The function of a migration written in Rust for `backend`, if it has one.
+    pub fn function_for(&self, backend: Backend) -> Option<&'static Code> {
+        self.code
+            .iter()
+            .copied()
+            .find(|code| code.backend() == backend)
     }
 }
 
@@ -75,12 +115,13 @@ impl Migration {
         self.name
     }
 
-    /// The up file (for a simple migration, its only file).
+    /// The up file (for a simple migration, its only file; for a Rust migration, its `up`
+    /// function).
     pub fn up(&self) -> &Script {
         &self.up
     }
 
-    /// The down file of a reversible migration.
+    /// The down file of a reversible migration (for a Rust migration, its `down` function).
     pub fn down(&self) -> Option<&Script> {
         self.down.as_ref()
     }
@@ -90,7 +131,8 @@ impl Migration {
         self.down.is_some()
     }
 
-    /// SHA-256 of the up file, computed at compile time (see [`checksum`]).
+    /// SHA-256 of the up file (of the whole `.rs` file for a Rust migration), computed at
+    /// compile time (see [`checksum`]).
     pub fn checksum(&self) -> &[u8; 32] {
         &self.checksum
     }

@@ -5,8 +5,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::backend::lease::{owner_token, LeaseSql};
-use crate::backend::{self, Outcome, Pool, Session, StepError};
+use crate::backend::{self, CodeError, Outcome, Pool, Session, StepError};
+use crate::code::{Backend, Code};
 use crate::history::{AppliedMigration, HistoryTable};
+use crate::migration::Script;
 use crate::migration::{Migration, Migrations};
 use crate::plan::{self, Policy};
 use crate::report::Report;
@@ -291,6 +293,15 @@ impl Migrator {
         to: Option<i64>,
     ) -> Result<Report, Error> {
         let plan = plan::plan(self.migrations, history, self.policy)?.up_to(to);
+        let database = backend::backend_of(session.dialect());
+        for migration in plan
+            .resume
+            .iter()
+            .map(|r| r.migration)
+            .chain(plan.pending.iter().copied())
+        {
+            function_for(migration, migration.up(), database)?;
+        }
         let mut report = Report::default();
         if let Some(resume) = &plan.resume {
             let migration = resume.migration;
@@ -321,7 +332,9 @@ impl Migrator {
                 version: migration.version(),
                 name: migration.name(),
             });
-            let outcome = if session.transactional_ddl() && !migration.up().no_transaction() {
+            let outcome = if let Some(code) = function_for(migration, migration.up(), database)? {
+                self.apply_code(session, migration, code).await
+            } else if session.transactional_ddl() && !migration.up().no_transaction() {
                 let durable = Some(migration.version()) == last;
                 session
                     .apply_in_transaction(&self.table, migration, durable)
@@ -355,6 +368,28 @@ impl Migrator {
         Ok(report)
     }
 
+    /// Applies a migration written in Rust: its `up` function and its history row, in one
+    /// transaction.
+    async fn apply_code<S: Session>(
+        &self,
+        session: &mut S,
+        migration: &'static Migration,
+        code: &'static Code,
+    ) -> Result<Outcome, Error> {
+        let table = &self.table;
+        let record = session.history_row_sql(table, migration, true, backend::DURATION_SLOT);
+        let recheck = format!(
+            "SELECT version FROM {} WHERE version = {}",
+            table.quoted(session.quote()),
+            migration.version()
+        );
+        match session.run_code(code, Some(recheck), record).await {
+            Ok(Some(duration)) => Ok(Outcome::Applied(duration)),
+            Ok(None) => Ok(Outcome::AlreadyApplied),
+            Err(error) => Err(code_error(migration.version(), migration.up(), "up", error)),
+        }
+    }
+
     /// Runs a migration one statement at a time, recording after each statement how many are
     /// done, so that a failure or a crash leaves a row that says exactly where it stopped.
     /// With `resume`, the statements recorded as applied are skipped, after checking that
@@ -368,6 +403,18 @@ impl Migrator {
     ) -> Result<Duration, Error> {
         let table = &self.table;
         let script = migration.up();
+        if script.is_rust() {
+            // Rust migrations run in one transaction and never leave an unfinished row; this
+            // one was recorded as unfinished while it was an SQL file.
+            return Err(Error::Dirty {
+                version: migration.version(),
+                file: script.file().to_owned(),
+                statements_applied: resume.map_or(0, |row| row.statements_applied),
+                message: "it was recorded as unfinished while it was an SQL migration, and is now written in Rust; \
+                          finish or undo the SQL statements by hand, then run `repair`"
+                    .to_owned(),
+            });
+        }
         let sql = script.sql();
         let dialect = session.dialect();
         let statements = statements::split(sql, dialect);
@@ -619,4 +666,47 @@ fn jitter(delay: Duration) -> Duration {
     let seed = nanos ^ std::process::id().rotate_left(16);
     let factor = 0.5 + f64::from(seed % 1000) / 1000.0;
     delay.mul_f64(factor)
+}
+
+/// The function of `script` (of a migration written in Rust) for `database`, or
+/// [`Error::WrongBackend`]; `Ok(None)` for SQL.
+pub(crate) fn function_for(
+    migration: &Migration,
+    script: &Script,
+    database: Backend,
+) -> Result<Option<&'static Code>, Error> {
+    if !script.is_rust() {
+        return Ok(None);
+    }
+    match script.function_for(database) {
+        Some(code) => Ok(Some(code)),
+        None => Err(Error::WrongBackend {
+            version: migration.version(),
+            file: script.file().to_owned(),
+            written_for: script
+                .functions()
+                .iter()
+                .map(|code| code.backend())
+                .collect(),
+            database,
+        }),
+    }
+}
+
+/// The error of a Rust migration's `function` (`up` or `down`) that failed.
+pub(crate) fn code_error(
+    version: i64,
+    script: &Script,
+    function: &'static str,
+    error: CodeError,
+) -> Error {
+    match error {
+        CodeError::Code(source) => Error::Code {
+            version,
+            file: script.file().to_owned(),
+            function,
+            source,
+        },
+        CodeError::Database(context, source) => Error::Database { context, source },
+    }
 }

@@ -6,9 +6,10 @@
 use std::time::{Duration, Instant};
 
 use crate::backend::{self, Pool, Session};
+use crate::code::Code;
 use crate::history::AppliedMigration;
-use crate::migration::Migration;
-use crate::migrator::{Down, Held, Migrator, Op, Progress};
+use crate::migration::{Migration, Script};
+use crate::migrator::{code_error, function_for, Down, Held, Migrator, Op, Progress};
 use crate::plan::{self, Policy};
 use crate::report::{Applied, Repair, Report};
 use crate::statements::{self, Dialect};
@@ -91,6 +92,8 @@ struct Revert {
     file: String,
     sql: String,
     no_transaction: bool,
+    /// The `down` function of a Rust migration, which runs instead of `sql`.
+    code: Option<(&'static Script, &'static Code)>,
 }
 
 impl Migrator {
@@ -354,13 +357,18 @@ impl Migrator {
                 .get(row.version)
                 .and_then(|m| m.down().map(|d| (m, d)));
             let revert = match own {
-                Some((migration, down)) => Revert {
-                    version: row.version,
-                    name: migration.name().to_owned(),
-                    file: down.file().to_owned(),
-                    sql: down.sql().to_owned(),
-                    no_transaction: down.no_transaction(),
-                },
+                Some((migration, down)) => {
+                    let database = backend::backend_of(session.dialect());
+                    let code = function_for(migration, down, database)?;
+                    Revert {
+                        version: row.version,
+                        name: migration.name().to_owned(),
+                        file: down.file().to_owned(),
+                        sql: down.sql().to_owned(),
+                        no_transaction: down.no_transaction(),
+                        code: code.map(|code| (down, code)),
+                    }
+                }
                 None => match session
                     .recorded_down_script(&self.table, row.version)
                     .await?
@@ -377,6 +385,7 @@ impl Migrator {
                                 l == "migrate:no-transaction" || l == "no-transaction"
                             }),
                         sql,
+                        code: None,
                     },
                     None => {
                         return Err(Error::Irreversible {
@@ -411,7 +420,17 @@ impl Migrator {
             });
             tracing::info!(version = revert.version, file = %revert.file, "reverting migration");
             let started = Instant::now();
-            if let Err((statement, error)) = session
+            if let Some((script, code)) = revert.code {
+                let delete = format!(
+                    "DELETE FROM {} WHERE version = {}",
+                    self.table.quoted(session.quote()),
+                    revert.version
+                );
+                session
+                    .run_code(code, None, delete)
+                    .await
+                    .map_err(|error| code_error(revert.version, script, "down", error))?;
+            } else if let Err((statement, error)) = session
                 .revert(
                     &self.table,
                     revert.version,

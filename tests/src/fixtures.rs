@@ -89,3 +89,19 @@ pub mod reversible_edited {
 pub mod reversible_truncated {
     migrate::embed_migrations!("fixtures/reversible_truncated");
 }
+
+/// 0002 is written in Rust (a backfill with a function per database, reversible), between
+/// two SQL migrations.
+pub mod rust_code {
+    migrate::embed_migrations!("fixtures/rust_code");
+}
+
+/// 0002 is written in Rust: it inserts a row, then returns an error.
+pub mod rust_failing {
+    migrate::embed_migrations!("fixtures/rust_failing");
+}
+
+/// 0002 is written in Rust for PostgreSQL only.
+pub mod rust_postgres_only {
+    migrate::embed_migrations!("fixtures/rust_postgres_only");
+}

@@ -103,6 +103,99 @@ macro_rules! plain_sql_methods {
 }
 pub(crate) use plain_sql_methods;
 
+/// [`Session::run_code`], the same for every backend whose session has a `conn()`: `$begin`
+/// is the statement that opens the transaction.
+macro_rules! run_code_method {
+    ($begin:literal) => {
+        async fn run_code(
+            &mut self,
+            code: &'static crate::code::Code,
+            recheck: Option<String>,
+            record: String,
+        ) -> Result<Option<std::time::Duration>, crate::backend::CodeError> {
+            use std::any::Any;
+            use sqlx::Connection as _;
+            let started = std::time::Instant::now();
+            let mut tx = self
+                .conn()
+                .begin_with($begin)
+                .await
+                .map_err(crate::backend::CodeError::db("starting a transaction"))?;
+            if let Some(recheck) = recheck {
+                let found = sqlx::raw_sql(sqlx::AssertSqlSafe(recheck))
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(crate::backend::CodeError::db("reading the history table"))?;
+                if found.is_some() {
+                    tx.rollback()
+                        .await
+                        .map_err(crate::backend::CodeError::db("ending a transaction"))?;
+                    return Ok(None);
+                }
+            }
+            let connection: &mut (dyn Any + Send) = &mut *tx;
+            if let Err(error) = code.run(connection).await {
+                if let Err(rollback) = tx.rollback().await {
+                    tracing::warn!(error = %rollback, "rollback after a failed migration failed");
+                }
+                return Err(crate::backend::CodeError::Code(error));
+            }
+            let record = record.replacen(
+                crate::backend::DURATION_SLOT,
+                &crate::backend::micros(started).to_string(),
+                1,
+            );
+            sqlx::raw_sql(sqlx::AssertSqlSafe(record))
+                .execute(&mut *tx)
+                .await
+                .map_err(crate::backend::CodeError::db("recording the migration in the history table"))?;
+            tx.commit()
+                .await
+                .map_err(crate::backend::CodeError::db("committing the migration's transaction"))?;
+            Ok(Some(started.elapsed()))
+        }
+    };
+}
+pub(crate) use run_code_method;
+
+/// The database a session of `dialect` talks to.
+pub(crate) fn backend_of(dialect: Dialect) -> crate::code::Backend {
+    match dialect {
+        Dialect::Postgres => crate::code::Backend::Postgres,
+        Dialect::MySql => crate::code::Backend::MySql,
+        Dialect::Sqlite => crate::code::Backend::Sqlite,
+    }
+}
+
+/// Where a history row's duration goes in its INSERT when it is only known after the
+/// migration ran; it precedes every free-text value of the row (only the version, a
+/// validated name, hex and a boolean come before it), so its first occurrence is the slot.
+pub(crate) const DURATION_SLOT: &str = "__migrate_duration_us__";
+
+/// The down script recorded with a migration, so that a binary without it can still revert
+/// it: the SQL of its down file. A Rust `down` function cannot be recorded.
+fn recorded_down(migration: &Migration) -> Option<&'static str> {
+    migration
+        .down()
+        .filter(|down| !down.is_rust())
+        .map(Script::sql)
+}
+
+/// Why [`Session::run_code`] failed.
+#[doc(hidden)]
+pub enum CodeError {
+    /// The function returned an error; the transaction was rolled back.
+    Code(crate::BoxError),
+    /// The database failed around the function (opening, recording, committing).
+    Database(&'static str, sqlx::Error),
+}
+
+impl CodeError {
+    pub(crate) fn db(context: &'static str) -> impl FnOnce(sqlx::Error) -> CodeError {
+        move |error| CodeError::Database(context, error)
+    }
+}
+
 /// Runs a plain statement on a pool; returns the number of rows affected.
 #[doc(hidden)]
 pub type PoolExecutor = Arc<
@@ -176,6 +269,17 @@ pub trait Session: Send {
         durable: bool,
     ) -> impl Future<Output = Result<Outcome, Error>> + Send;
 
+    /// Runs the function of a Rust migration in a transaction on this session's connection,
+    /// then `record` (a statement with [`DURATION_SLOT`] where the duration goes) in the same
+    /// transaction, and commits. With `recheck`, a query run first in the transaction: when
+    /// it returns a row, the transaction ends with `Ok(None)` (another runner applied it).
+    fn run_code(
+        &mut self,
+        code: &'static crate::code::Code,
+        recheck: Option<String>,
+        record: String,
+    ) -> impl Future<Output = Result<Option<Duration>, CodeError>> + Send;
+
     /// Records `migration` as started and unfinished, with no statement applied.
     fn start_unfinished(
         &mut self,
@@ -235,7 +339,7 @@ pub trait Session: Send {
             table.quoted(self.quote()),
             self.text_literal(migration.name()),
             self.bytes_literal(migration.checksum()),
-            migration.down().map_or_else(|| "NULL".to_owned(), |d| self.text_literal(d.sql())),
+            recorded_down(migration).map_or_else(|| "NULL".to_owned(), |sql| self.text_literal(sql)),
             migration.version(),
         );
         async move {
@@ -262,7 +366,7 @@ pub trait Session: Send {
             self.text_literal(migration.name()),
             self.bytes_literal(migration.checksum()),
             if success { "TRUE" } else { "FALSE" },
-            migration.down().map_or_else(|| "NULL".to_owned(), |d| self.text_literal(d.sql())),
+            recorded_down(migration).map_or_else(|| "NULL".to_owned(), |sql| self.text_literal(sql)),
         )
     }
 

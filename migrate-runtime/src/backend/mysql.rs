@@ -14,8 +14,8 @@ use sqlx::pool::PoolConnection;
 use sqlx::{AssertSqlSafe, Connection, MySql, Row};
 
 use super::{
-    history_from_rows, plain_sql_methods, sealed, select_history, HistoryRow, Outcome, Pool,
-    PoolExecutor, Session, StepError,
+    history_from_rows, plain_sql_methods, run_code_method, sealed, select_history, HistoryRow,
+    Outcome, Pool, PoolExecutor, Session, StepError,
 };
 use crate::history::{AppliedMigration, HistoryTable};
 use crate::migration::Migration;
@@ -242,6 +242,7 @@ impl Session for MySqlSession {
     }
 
     plain_sql_methods!();
+    run_code_method!("BEGIN");
 
     async fn finish(mut self, dirty: bool) {
         let Some(conn) = self.conn.take() else { return };

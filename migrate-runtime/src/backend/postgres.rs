@@ -14,7 +14,8 @@ use sqlx::{AssertSqlSafe, FromRow, Postgres, Row};
 
 use super::{
     char_to_byte, history_from_rows, locate, migration_error, pg_literal as lit, plain_sql_methods,
-    sealed, select_history, HistoryRow, Outcome, Pool, PoolExecutor, Session, StepError,
+    run_code_method, sealed, select_history, HistoryRow, Outcome, Pool, PoolExecutor, Session,
+    StepError,
 };
 use crate::history::{AppliedMigration, HistoryTable};
 use crate::migration::Migration;
@@ -279,6 +280,7 @@ impl Session for PgSession {
     }
 
     plain_sql_methods!();
+    run_code_method!("BEGIN");
 
     async fn finish(mut self, dirty: bool) {
         let Some(conn) = self.conn.take() else { return };

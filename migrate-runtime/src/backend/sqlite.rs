@@ -15,8 +15,8 @@ use sqlx::pool::PoolConnection;
 use sqlx::{AssertSqlSafe, Connection, Row, Sqlite};
 
 use super::{
-    history_from_rows, locate, micros, migration_error, plain_sql_methods, sealed, select_history,
-    HistoryRow, Outcome, Pool, PoolExecutor, Session, StepError,
+    history_from_rows, locate, micros, migration_error, plain_sql_methods, run_code_method, sealed,
+    select_history, HistoryRow, Outcome, Pool, PoolExecutor, Session, StepError,
 };
 use crate::error::Location;
 use crate::history::{AppliedMigration, HistoryTable};
@@ -96,9 +96,6 @@ impl SqliteSession {
         self.conn.as_mut().expect("session used after finish")
     }
 }
-
-/// Stands for the duration in a history row built before the migration runs.
-const DURATION_SLOT: &str = "__migrate_duration_us__";
 
 fn is_missing_table(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Database(db) if db.message().starts_with("no such table"))
@@ -194,7 +191,7 @@ impl Session for SqliteSession {
     ) -> Result<Outcome, Error> {
         let quoted = table.quoted('"');
         let script = migration.up();
-        let insert = self.history_row_sql(table, migration, true, DURATION_SLOT);
+        let insert = self.history_row_sql(table, migration, true, super::DURATION_SLOT);
         let started = Instant::now();
         // IMMEDIATE takes SQLite's write lock now, so the check below cannot race another
         // process that uses a different lock file path for the same database.
@@ -223,10 +220,7 @@ impl Session for SqliteSession {
             let location = self.find_failing_statement(script.sql()).await;
             return Err(migration_error(migration, script, error, true, location));
         }
-        // The duration is known only now; its slot precedes every free-text value of the row
-        // (only the version, a validated name, hex and a boolean come before it), so the first
-        // occurrence of the marker is the slot.
-        let insert = insert.replacen(DURATION_SLOT, &micros(started).to_string(), 1);
+        let insert = insert.replacen(super::DURATION_SLOT, &micros(started).to_string(), 1);
         sqlx::raw_sql(AssertSqlSafe(insert))
             .execute(&mut *tx)
             .await
@@ -281,6 +275,7 @@ impl Session for SqliteSession {
     }
 
     plain_sql_methods!();
+    run_code_method!("BEGIN IMMEDIATE");
 
     async fn finish(mut self, dirty: bool) {
         self.lock = None;

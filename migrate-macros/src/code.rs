@@ -1,0 +1,153 @@
+//! `#[migrate::up]` and `#[migrate::down]`: the functions of a migration written in Rust.
+//!
+//! The attribute keeps the function as written and adds a static `__MIGRATE_FN_<name>` that
+//! `embed_migrations!` puts in the migration list. The glue is
+//! spanned at the function's signature, so a wrong argument or return type is reported in
+//! the migration's own `.rs` file, at the function.
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{FnArg, ItemFn, ReturnType};
+
+/// Which function of a Rust migration an attribute marks.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Direction {
+    Up,
+    Down,
+}
+
+impl Direction {
+    pub fn word(self) -> &'static str {
+        match self {
+            Direction::Up => "up",
+            Direction::Down => "down",
+        }
+    }
+}
+
+/// The static the attribute generates for function `name`, which `embed_migrations!` refers to.
+pub fn static_name(name: &str) -> String {
+    format!("__MIGRATE_FN_{name}")
+}
+
+const SIGNATURE: &str = "async fn up(conn: &mut sqlx::PgConnection) -> Result<(), sqlx::Error>";
+
+/// Expands `#[migrate::up]` or `#[migrate::down]` on `item`.
+pub fn attribute(direction: Direction, args: TokenStream, item: TokenStream) -> TokenStream {
+    let word = direction.word();
+    if !args.is_empty() {
+        return syn::Error::new(
+            args.span(),
+            format!("`#[migrate::{word}]` takes no arguments"),
+        )
+        .to_compile_error();
+    }
+    let function: ItemFn = match syn::parse2(item.clone()) {
+        Ok(function) => function,
+        Err(_) => {
+            let error = syn::Error::new(
+                Span::call_site(),
+                format!("`#[migrate::{word}]` goes on the migration's async function, e.g. `{SIGNATURE}`"),
+            )
+            .to_compile_error();
+            return quote!(#error #item);
+        }
+    };
+    match check(&function, word) {
+        Ok(()) => glue(&function),
+        Err(error) => {
+            let error = error.to_compile_error();
+            quote!(#error #function)
+        }
+    }
+}
+
+/// Checks what the type checker would report less clearly: `async`, one argument, no
+/// generics, no `self`.
+fn check(function: &ItemFn, word: &str) -> syn::Result<()> {
+    let sig = &function.sig;
+    if sig.asyncness.is_none() {
+        return Err(syn::Error::new(
+            sig.fn_token.span(),
+            format!("a migration's `{word}` function must be `async`, e.g. `{SIGNATURE}`"),
+        ));
+    }
+    if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
+        return Err(syn::Error::new(
+            sig.generics.span(),
+            format!("a migration's `{word}` function cannot be generic: it takes the connection of one database, e.g. `&mut sqlx::PgConnection`"),
+        ));
+    }
+    if let Some(variadic) = &sig.variadic {
+        return Err(syn::Error::new(
+            variadic.span(),
+            "a migration function is not variadic",
+        ));
+    }
+    let mut inputs = sig.inputs.iter();
+    match (inputs.next(), inputs.next()) {
+        (Some(FnArg::Typed(_)), None) => {}
+        (Some(FnArg::Receiver(receiver)), _) => {
+            return Err(syn::Error::new(
+                receiver.span(),
+                format!("a migration's `{word}` function is a free function, not a method"),
+            ))
+        }
+        (None, _) => {
+            return Err(syn::Error::new(
+                sig.paren_token.span.join(),
+                format!("a migration's `{word}` function takes one argument, the connection of the migration's transaction, e.g. `{SIGNATURE}`"),
+            ))
+        }
+        (Some(_), Some(extra)) => {
+            return Err(syn::Error::new(
+                extra.span(),
+                format!("a migration's `{word}` function takes only one argument, the connection of the migration's transaction"),
+            ))
+        }
+    }
+    if let ReturnType::Default = sig.output {
+        return Err(syn::Error::new(
+            sig.paren_token.span.join(),
+            format!("a migration's `{word}` function returns `Result<(), E>`, e.g. `{SIGNATURE}`"),
+        ));
+    }
+    Ok(())
+}
+
+/// The function as written, and the static that calls it through a type-erased connection.
+fn glue(function: &ItemFn) -> TokenStream {
+    let name = &function.sig.ident;
+    let span = function.sig.span();
+    let item = Ident::new(&static_name(&name.to_string()), Span::call_site());
+    let run = Ident::new(&format!("__migrate_run_{name}"), Span::call_site());
+    let backend = Ident::new(&format!("__migrate_backend_of_{name}"), Span::call_site());
+    // Spanned at the signature: type errors in `call` and `backend_of` (an argument that is
+    // not a connection, a return type that is not a `Result`) point at the function.
+    let call = quote_spanned! {span=>
+        ::migrate::__private::call(connection, #name)
+    };
+    let backend_of = quote_spanned! {span=>
+        ::migrate::__private::backend_of(&#name)
+    };
+    quote! {
+        #function
+
+        #[doc(hidden)]
+        fn #run<'c>(
+            connection: &'c mut (dyn ::core::any::Any + ::core::marker::Send),
+        ) -> ::migrate::__private::CodeFuture<'c> {
+            #call
+        }
+
+        #[doc(hidden)]
+        fn #backend() -> ::migrate::Backend {
+            #backend_of
+        }
+
+        #[doc(hidden)]
+        #[allow(non_upper_case_globals)]
+        pub(crate) static #item: ::migrate::Code = ::migrate::__private::Code::new(#run, #backend);
+    }
+}
