@@ -43,16 +43,18 @@ pub fn attribute(direction: Direction, args: TokenStream, item: TokenStream) -> 
         )
         .to_compile_error();
     }
-    let function: ItemFn = match syn::parse2(item.clone()) {
-        Ok(function) => function,
-        Err(_) => {
+    let function: ItemFn = match syn::parse2::<syn::Item>(item.clone()) {
+        Ok(syn::Item::Fn(function)) => function,
+        Ok(other) => {
             let error = syn::Error::new(
-                Span::call_site(),
+                other.span(),
                 format!("`#[migrate::{word}]` goes on the migration's async function, e.g. `{SIGNATURE}`"),
             )
             .to_compile_error();
             return quote!(#error #item);
         }
+        // The compiler reports the syntax error itself.
+        Err(_) => return item,
     };
     match check(&function, word) {
         Ok(()) => glue(&function),
@@ -121,33 +123,24 @@ fn glue(function: &ItemFn) -> TokenStream {
     let name = &function.sig.ident;
     let span = function.sig.span();
     let item = Ident::new(&static_name(&name.to_string()), Span::call_site());
-    let run = Ident::new(&format!("__migrate_run_{name}"), Span::call_site());
-    let backend = Ident::new(&format!("__migrate_backend_of_{name}"), Span::call_site());
-    // Spanned at the signature: type errors in `call` and `backend_of` (an argument that is
-    // not a connection, a return type that is not a `Result`) point at the function.
+    let entry = Ident::new(&format!("__migrate_entry_{name}"), Span::call_site());
+    // Spanned at the signature: type errors in `call` (an argument that is not a
+    // connection, a return type that is not a `Result`) point at the function.
     let call = quote_spanned! {span=>
         ::migrate::__private::call(connection, #name)
-    };
-    let backend_of = quote_spanned! {span=>
-        ::migrate::__private::backend_of(&#name)
     };
     quote! {
         #function
 
         #[doc(hidden)]
-        fn #run<'c>(
-            connection: &'c mut (dyn ::core::any::Any + ::core::marker::Send),
-        ) -> ::migrate::__private::CodeFuture<'c> {
+        fn #entry<'c>(
+            connection: ::core::option::Option<&'c mut (dyn ::core::any::Any + ::core::marker::Send)>,
+        ) -> (::migrate::Backend, ::core::option::Option<::migrate::__private::CodeFuture<'c>>) {
             #call
         }
 
         #[doc(hidden)]
-        fn #backend() -> ::migrate::Backend {
-            #backend_of
-        }
-
-        #[doc(hidden)]
         #[allow(non_upper_case_globals)]
-        pub(crate) static #item: ::migrate::Code = ::migrate::__private::Code::new(#run, #backend);
+        pub(crate) static #item: ::migrate::Code = ::migrate::__private::Code::new(#entry);
     }
 }

@@ -47,11 +47,14 @@ impl Input {
     /// The directory, resolved against `CARGO_MANIFEST_DIR` (absolute paths are kept).
     pub fn resolve(&self) -> syn::Result<PathBuf> {
         let path = PathBuf::from(&self.path);
+        // Canonical when it exists: the paths in `include_str!`, `#[path]` and the compiler's
+        // messages about Rust migrations are then free of symbolic links and `..`.
+        let canonical = |path: PathBuf| path.canonicalize().unwrap_or(path);
         if path.is_absolute() {
-            return Ok(path);
+            return Ok(canonical(path));
         }
         match std::env::var_os("CARGO_MANIFEST_DIR") {
-            Some(dir) => Ok(PathBuf::from(dir).join(path)),
+            Some(dir) => Ok(canonical(PathBuf::from(dir).join(path))),
             None => Err(self.error(
                 "`CARGO_MANIFEST_DIR` is not set; build with cargo, or give an absolute path",
             )),

@@ -32,18 +32,35 @@ pub fn embed_migrations(input: TokenStream) -> TokenStream {
     }
 }
 
-/// Marks the `up` function of a migration written in Rust: a `<version>_<description>.rs`
-/// file in the migrations directory.
+/// Marks an `up` function of a migration written in Rust: a `<version>_<description>.rs`
+/// file in the migrations directory, which `embed_migrations!` compiles as a module.
 ///
-/// See `migrate::up` for the documentation.
+/// The function is `async`, takes the connection of the migration's transaction (`&mut
+/// sqlx::PgConnection`, `&mut sqlx::MySqlConnection` or `&mut sqlx::SqliteConnection`) and
+/// returns `Result<(), E>` for any error type that converts into
+/// `Box<dyn std::error::Error + Send + Sync>` (`sqlx::Error`, `anyhow::Error`, …). It runs
+/// under the migration lock, in one transaction with its history row: when it returns an
+/// error, nothing of it stays applied. A file may hold one `up` function per database; the
+/// migrator runs the one for the database it migrates.
+///
+/// ```ignore
+/// // migrations/0005_backfill_handles.rs
+/// #[migrate::up]
+/// async fn up(conn: &mut sqlx::PgConnection) -> Result<(), sqlx::Error> {
+///     sqlx::query("UPDATE users SET handle = lower(email) WHERE handle IS NULL")
+///         .execute(conn)
+///         .await?;
+///     Ok(())
+/// }
+/// ```
 #[proc_macro_attribute]
 pub fn up(args: TokenStream, item: TokenStream) -> TokenStream {
     code::attribute(code::Direction::Up, args.into(), item.into()).into()
 }
 
-/// Marks the `down` function of a migration written in Rust, which makes it reversible.
-///
-/// See `migrate::down` for the documentation.
+/// Marks a `down` function of a migration written in Rust, which makes the migration
+/// reversible: the same form as [`macro@up`], run when the migration is reverted, in one
+/// transaction with the deletion of its history row.
 #[proc_macro_attribute]
 pub fn down(args: TokenStream, item: TokenStream) -> TokenStream {
     code::attribute(code::Direction::Down, args.into(), item.into()).into()

@@ -43,7 +43,7 @@ pub use report::{Applied, Repair, Report};
 pub mod __private {
     pub use crate::backend::{Outcome, Session};
     pub use crate::code::{
-        backend_of, call, Code, CodeFuture, MigrationConnection, MigrationOutcome,
+        call, Code, CodeFuture, Entry, MigrationConnection, MigrationOutcome,
     };
     pub use crate::migration::{Migration, Migrations, Script};
 }

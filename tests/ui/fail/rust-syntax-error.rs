@@ -1,0 +1,4 @@
+// A .rs migration that does not parse: the compiler's error points into the file.
+migrate::embed_migrations!("fixtures/rust-syntax-error");
+
+fn main() {}
