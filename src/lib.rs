@@ -1,7 +1,7 @@
 //! Database migrations that are checked when the application is compiled and applied safely
 //! when it runs, on PostgreSQL, MySQL/MariaDB and SQLite.
 //!
-//! [`embed_migrations!`] reads a directory of SQL files at compile time, reports every
+//! [`embed_migrations!`] reads a directory of SQL files (and Rust files, see below) at compile time, reports every
 //! problem in it as a compile error (duplicate versions, malformed names, orphan down files,
 //! misspelled directives, …), and generates a module `migrations` with one named item per
 //! migration and a `run` function. At start-up, `migrations::run(&pool)` applies what is
@@ -42,6 +42,35 @@
 //! A file may start with directives in SQL comments: `-- migrate:no-transaction` runs it
 //! outside a transaction (for `CREATE INDEX CONCURRENTLY` and the like; sqlx's
 //! `-- no-transaction` is accepted too). Unknown or misspelled directives are compile errors.
+//!
+//! # Migrations written in Rust
+//! Some changes need code between two SQL steps: add a nullable column, fill it with logic that
+//! is awkward in SQL, then make it `NOT NULL`. A `<version>_<description>.rs` file in the
+//! directory is such a migration. It sits in the same ordered list, is checked like any file
+//! (names, duplicate versions), and its checksum covers its source. The macro compiles it as a
+//! module of the generated `migrations` module, so the compiler reports its errors, a wrong
+//! signature included, in that file.
+//!
+//! ```ignore
+//! // migrations/0005_backfill_handles.rs
+//! #[migrate::up]
+//! async fn up(conn: &mut sqlx::PgConnection) -> Result<(), sqlx::Error> {
+//!     // Runs in the migration's transaction, under the migration lock.
+//!     Ok(())
+//! }
+//!
+//! #[migrate::down] // optional: makes the migration reversible
+//! async fn down(conn: &mut sqlx::PgConnection) -> Result<(), sqlx::Error> {
+//!     Ok(())
+//! }
+//! ```
+//!
+//! The function takes the connection of one database; a file may hold one `up` (and `down`)
+//! function per database, and a run on a database the file has no function for is refused
+//! before anything is applied ([`Error::WrongBackend`]). Each runs in one transaction with its
+//! history row, on MySQL too (keep DDL in SQL files there: MySQL commits DDL on its own). An
+//! error it returns rolls it back ([`Error::Code`]). Keep the file self-contained: it is compiled
+//! with your crate, so code it borrows from the application changes under it later.
 //!
 //! # Locking and failures
 //! See [`LockMode`] for how concurrent runners exclude each other, and [`Error::Dirty`] for

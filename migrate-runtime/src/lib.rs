@@ -42,8 +42,6 @@ pub use report::{Applied, Repair, Report};
 #[doc(hidden)]
 pub mod __private {
     pub use crate::backend::{Outcome, Session};
-    pub use crate::code::{
-        call, Code, CodeFuture, Entry, MigrationConnection, MigrationOutcome,
-    };
+    pub use crate::code::{call, Code, CodeFuture, Entry, MigrationConnection, MigrationOutcome};
     pub use crate::migration::{Migration, Migrations, Script};
 }
