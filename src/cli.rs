@@ -18,7 +18,7 @@
 //! migrate mark-applied V                  record pending migrations up to V without running them
 //! migrate mark-reverted V                 delete the records of V and later ones without running anything
 //! migrate repair                          accept edited checksums, remove unfinished rows
-//! migrate new NAME [--reversible]         create the next migration file(s) in the source directory
+//! migrate new NAME [--reversible] [--rust] create the next migration file(s) in the source directory
 //! ```
 //!
 //! The database comes from `--database-url` or `DATABASE_URL` (`postgres://`, `mysql://`
@@ -92,9 +92,13 @@ enum Command {
     New {
         /// The description: letters, digits, `_` and `-`.
         name: String,
-        /// Create an `.up.sql`/`.down.sql` pair.
+        /// Create an `.up.sql`/`.down.sql` pair (with `--rust`: add a `down` function).
         #[arg(long)]
         reversible: bool,
+        /// Create a migration written in Rust: a `.rs` file with an `up` function for the
+        /// database of `--database-url` (PostgreSQL when none is given).
+        #[arg(long)]
+        rust: bool,
         /// The directory (default: the one the binary was built from).
         #[arg(long)]
         dir: Option<PathBuf>,
@@ -235,10 +239,19 @@ async fn run(migrations: &'static Migrations, cli: Cli) -> Result<String, Failur
     if let Command::New {
         name,
         reversible,
+        rust,
         dir,
     } = &cli.command
     {
-        return new_files(migrations, name, *reversible, dir.as_deref(), cli.json);
+        let kind = match (*rust, *reversible) {
+            (true, _) => NewKind::Rust {
+                connection: connection_type(cli.database_url.as_deref()),
+                reversible: *reversible,
+            },
+            (false, true) => NewKind::Reversible,
+            (false, false) => NewKind::Simple,
+        };
+        return new_files(migrations, name, kind, dir.as_deref(), cli.json);
     }
     let Some(url) = cli.database_url.clone() else {
         return Err(usage(
@@ -711,10 +724,56 @@ fn quote(text: &str) -> String {
 
 /// `new NAME`: the next version after the highest embedded one and any file already in the
 /// directory, in the same style (zero-padded counters, or UTC timestamps).
+/// What `new` creates.
+enum NewKind {
+    /// `<stem>.sql`
+    Simple,
+    /// `<stem>.up.sql` and `<stem>.down.sql`
+    Reversible,
+    /// `<stem>.rs`, with functions taking `&mut <connection>`.
+    Rust {
+        connection: &'static str,
+        reversible: bool,
+    },
+}
+
+/// The sqlx connection type for the database of `url` (PostgreSQL when unknown).
+fn connection_type(url: Option<&str>) -> &'static str {
+    match url.and_then(|url| url.split(':').next()) {
+        Some("mysql" | "mariadb") => "sqlx::MySqlConnection",
+        Some("sqlite") => "sqlx::SqliteConnection",
+        _ => "sqlx::PgConnection",
+    }
+}
+
+/// The content of a new migration written in Rust.
+fn rust_template(name: &str, connection: &str, reversible: bool) -> String {
+    let mut text = format!(
+        "//! {name}\n\n\
+         /// Runs in the migration's transaction, under the migration lock; an error rolls it back.\n\
+         #[migrate::up]\n\
+         async fn up(conn: &mut {connection}) -> Result<(), sqlx::Error> {{\n    \
+         let _ = conn;\n    \
+         Ok(())\n\
+         }}\n"
+    );
+    if reversible {
+        text.push_str(&format!(
+            "\n/// Reverts `up`, in one transaction with the removal of its history row.\n\
+             #[migrate::down]\n\
+             async fn down(conn: &mut {connection}) -> Result<(), sqlx::Error> {{\n    \
+             let _ = conn;\n    \
+             Ok(())\n\
+             }}\n"
+        ));
+    }
+    text
+}
+
 fn new_files(
     migrations: &'static Migrations,
     name: &str,
-    reversible: bool,
+    kind: NewKind,
     dir: Option<&Path>,
     json: bool,
 ) -> Result<String, Failure> {
@@ -773,16 +832,22 @@ fn new_files(
         highest + 1
     };
     let stem = format!("{version:0width$}_{name}");
-    let files: Vec<(PathBuf, String)> = if reversible {
-        vec![
+    let files: Vec<(PathBuf, String)> = match kind {
+        NewKind::Reversible => vec![
             (dir.join(format!("{stem}.up.sql")), format!("-- {name}\n")),
             (
                 dir.join(format!("{stem}.down.sql")),
                 format!("-- revert {name}\n"),
             ),
-        ]
-    } else {
-        vec![(dir.join(format!("{stem}.sql")), format!("-- {name}\n"))]
+        ],
+        NewKind::Simple => vec![(dir.join(format!("{stem}.sql")), format!("-- {name}\n"))],
+        NewKind::Rust {
+            connection,
+            reversible,
+        } => vec![(
+            dir.join(format!("{stem}.rs")),
+            rust_template(name, connection, reversible),
+        )],
     };
     for (path, content) in &files {
         let mut file = std::fs::OpenOptions::new()

@@ -105,3 +105,8 @@ pub mod rust_failing {
 pub mod rust_postgres_only {
     migrate::embed_migrations!("fixtures/rust_postgres_only");
 }
+
+/// What `migrate new backfill_things --rust --reversible` creates for SQLite: it must compile.
+pub mod rust_template {
+    migrate::embed_migrations!("fixtures/rust_template");
+}
