@@ -27,7 +27,8 @@
 //!
 //! Exit codes: `0` success; `1` a migration or the database failed; `2` the command line is
 //! wrong (including a version this binary does not contain); `3` the database needs an
-//! operator first (an edited, missing, out-of-order, unfinished or irreversible migration);
+//! operator first (an edited, missing, out-of-order, unfinished or irreversible migration, or
+//! a Rust migration without a function for this database);
 //! `4` the lock was not obtained in time, or was lost.
 
 use std::fmt::Write as _;
@@ -146,7 +147,8 @@ impl From<Error> for Failure {
             Error::Irreversible { .. } => (3, "irreversible"),
             Error::LockTimeout { .. } => (4, "lock_timeout"),
             Error::LeaseLost { .. } => (4, "lease_lost"),
-            Error::Migration { .. } => (1, "migration_failed"),
+            Error::Migration { .. } | Error::Code { .. } => (1, "migration_failed"),
+            Error::WrongBackend { .. } => (3, "wrong_database"),
             _ => (1, "error"),
         };
         Failure {
