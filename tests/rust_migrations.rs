@@ -120,7 +120,17 @@ macro_rules! failure_rolls_back {
 #[tokio::test]
 async fn sqlite_apply_revert_reapply() {
     let db = SqliteFile::new();
-    apply_revert_reapply!(&db.pool().await);
+    let pool = db.pool().await;
+    let plan = rust_code::migrations::migrator()
+        .plan(&pool, migrate::Operation::Up { to: None })
+        .await
+        .expect("plan");
+    assert_eq!(plan[1].file, "0002_family_names.rs");
+    assert_eq!(
+        plan[1].sql,
+        "-- the Rust function `up_sqlite` of `0002_family_names.rs`, in one transaction"
+    );
+    apply_revert_reapply!(&pool);
 }
 
 #[tokio::test]

@@ -124,6 +124,7 @@ fn glue(function: &ItemFn) -> TokenStream {
     let span = function.sig.span();
     let item = Ident::new(&static_name(&name.to_string()), Span::call_site());
     let entry = Ident::new(&format!("__migrate_entry_{name}"), Span::call_site());
+    let name_text = name.to_string();
     // Spanned at the signature: type errors in `call` (an argument that is not a
     // connection, a return type that is not a `Result`) point at the function.
     let call = quote_spanned! {span=>
@@ -141,6 +142,7 @@ fn glue(function: &ItemFn) -> TokenStream {
 
         #[doc(hidden)]
         #[allow(non_upper_case_globals)]
-        pub(crate) static #item: ::migrate::Code = ::migrate::__private::Code::new(#entry);
+        pub(crate) static #item: ::migrate::Code =
+            ::migrate::__private::Code::new(#name_text, #entry);
     }
 }

@@ -61,13 +61,19 @@ pub type Entry = for<'c> fn(Option<&'c mut (dyn Any + Send)>) -> (Backend, Optio
 /// The function of a Rust migration (its `up` or its `down`, for one database), as the
 /// attribute macros generate it.
 pub struct Code {
+    name: &'static str,
     entry: Entry,
 }
 
 impl Code {
     #[doc(hidden)]
-    pub const fn new(entry: Entry) -> Self {
-        Code { entry }
+    pub const fn new(name: &'static str, entry: Entry) -> Self {
+        Code { name, entry }
+    }
+
+    /// The function's name in its file, e.g. `up` or `up_postgres`.
+    pub fn name(&self) -> &'static str {
+        self.name
     }
 
     /// The database the function is written for.
@@ -93,6 +99,7 @@ impl Code {
 impl fmt::Debug for Code {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Code")
+            .field("name", &self.name)
             .field("backend", &self.backend())
             .finish_non_exhaustive()
     }

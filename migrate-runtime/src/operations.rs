@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use crate::backend::{self, Pool, Session};
-use crate::code::Code;
+use crate::code::{Backend, Code};
 use crate::history::AppliedMigration;
 use crate::migration::{Migration, Script};
 use crate::migrator::{code_error, function_for, Down, Held, Migrator, Op, Progress};
@@ -276,12 +276,13 @@ impl Migrator {
                         resumes_after: Some(skip),
                     }
                 });
+                let database = backend::backend_of(session.dialect());
                 let pending = plan.pending.into_iter().map(|m| PlannedStep {
                     up: true,
                     version: m.version(),
                     name: m.name().to_owned(),
                     file: m.up().file().to_owned(),
-                    sql: m.up().sql().to_owned(),
+                    sql: shown(m.up(), database),
                     resumes_after: None,
                 });
                 Ok(resume.into_iter().chain(pending).collect())
@@ -364,7 +365,7 @@ impl Migrator {
                         version: row.version,
                         name: migration.name().to_owned(),
                         file: down.file().to_owned(),
-                        sql: down.sql().to_owned(),
+                        sql: shown(down, database),
                         no_transaction: down.no_transaction(),
                         code: code.map(|code| (down, code)),
                     }
@@ -613,4 +614,22 @@ fn revert_location(
     }
     let byte = backend::char_to_byte(sql, position?)?;
     Some(backend::locate(sql, dialect, byte))
+}
+
+/// What `plan` shows of a script: its SQL, or which Rust function runs.
+fn shown(script: &Script, database: Backend) -> String {
+    if !script.is_rust() {
+        return script.sql().to_owned();
+    }
+    match script.function_for(database) {
+        Some(code) => format!(
+            "-- the Rust function `{}` of `{}`, in one transaction",
+            code.name(),
+            script.file()
+        ),
+        None => format!(
+            "-- `{}` has no Rust function for {database}: running it fails",
+            script.file()
+        ),
+    }
 }
