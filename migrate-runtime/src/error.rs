@@ -97,7 +97,7 @@ pub enum Error {
         version: i64,
         /// The `.rs` file.
         file: String,
-        /// `up` or `down`.
+        /// The function's name, e.g. `up` or `down_postgres`.
         function: &'static str,
         /// What the function returned.
         #[source]

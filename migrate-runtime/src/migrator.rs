@@ -386,7 +386,7 @@ impl Migrator {
         match session.run_code(code, Some(recheck), record).await {
             Ok(Some(duration)) => Ok(Outcome::Applied(duration)),
             Ok(None) => Ok(Outcome::AlreadyApplied),
-            Err(error) => Err(code_error(migration.version(), migration.up(), "up", error)),
+            Err(error) => Err(code_error(migration.version(), migration.up(), code, error)),
         }
     }
 
@@ -693,18 +693,13 @@ pub(crate) fn function_for(
     }
 }
 
-/// The error of a Rust migration's `function` (`up` or `down`) that failed.
-pub(crate) fn code_error(
-    version: i64,
-    script: &Script,
-    function: &'static str,
-    error: CodeError,
-) -> Error {
+/// The error of the Rust function `code` of `script` that failed.
+pub(crate) fn code_error(version: i64, script: &Script, code: &Code, error: CodeError) -> Error {
     match error {
         CodeError::Code(source) => Error::Code {
             version,
             file: script.file().to_owned(),
-            function,
+            function: code.name(),
             source,
         },
         CodeError::Database(context, source) => Error::Database { context, source },

@@ -430,7 +430,7 @@ impl Migrator {
                 session
                     .run_code(code, None, delete)
                     .await
-                    .map_err(|error| code_error(revert.version, script, "down", error))?;
+                    .map_err(|error| code_error(revert.version, script, code, error))?;
             } else if let Err((statement, error)) = session
                 .revert(
                     &self.table,
