@@ -79,7 +79,7 @@ macro_rules! apply_revert_reapply {
 /// Runs `rust_failing` on `$pool`: the function's error is reported, its INSERT and its
 /// history row are rolled back, and the SQL migration before it stays applied.
 macro_rules! failure_rolls_back {
-    ($pool:expr) => {{
+    ($pool:expr, $function:literal) => {{
         let pool = $pool;
         let error = rust_failing::migrations::run(pool)
             .await
@@ -93,7 +93,7 @@ macro_rules! failure_rolls_back {
             } => {
                 assert_eq!(*version, 2);
                 assert_eq!(file, "0002_insert_then_fail.rs");
-                assert!(function.starts_with("up_"), "{function}");
+                assert_eq!(*function, $function);
                 assert!(source.to_string().contains("single name"), "{source}");
             }
             other => panic!("expected Error::Code, got {other:?}"),
@@ -152,7 +152,7 @@ async fn mariadb_apply_revert_reapply() {
 #[tokio::test]
 async fn sqlite_failure_rolls_back() {
     let db = SqliteFile::new();
-    failure_rolls_back!(&db.pool().await);
+    failure_rolls_back!(&db.pool().await, "up_sqlite");
 }
 
 #[tokio::test]
@@ -160,7 +160,7 @@ async fn postgres_failure_rolls_back() {
     let Some(db) = PgDatabase::create().await else {
         return;
     };
-    failure_rolls_back!(&db.pool().await);
+    failure_rolls_back!(&db.pool().await, "up_postgres");
 }
 
 #[tokio::test]
@@ -168,7 +168,7 @@ async fn mariadb_failure_rolls_back() {
     let Some(db) = ServerDatabase::create_on(Server::MySql).await else {
         return;
     };
-    failure_rolls_back!(&db.mysql_pool().await);
+    failure_rolls_back!(&db.mysql_pool().await, "up_mysql");
 }
 
 /// A migration with only a PostgreSQL function, run on SQLite: refused before anything
