@@ -89,6 +89,8 @@
 pub mod build;
 #[cfg(feature = "cli")]
 pub mod cli;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 #[cfg(feature = "runtime")]
 pub use migrate_macros::{down, embed_migrations, up};
