@@ -18,8 +18,7 @@ const BATCH: i64 = 500;
 fn parts(content: &str) -> Value {
     let mut parts = Vec::new();
     let mut rest = content;
-    loop {
-        let Some(open) = rest.find("```") else { break };
+    while let Some(open) = rest.find("```") {
         let after = &rest[open + 3..];
         let Some(newline) = after.find('\n') else { break };
         let body = &after[newline + 1..];

@@ -131,7 +131,7 @@ mod three_step {
                 out.push('\n');
             }
         }
-        if n % 97 == 0 {
+        if n.is_multiple_of(97) {
             out.clear();
         }
         out

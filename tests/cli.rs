@@ -234,7 +234,14 @@ fn new_creates_the_next_files_in_the_same_style() {
     );
     let created = ok(
         "sqlite://ignored.db",
-        &["new", "backfill_things", "--rust", "--reversible", "--dir", &dir_arg],
+        &[
+            "new",
+            "backfill_things",
+            "--rust",
+            "--reversible",
+            "--dir",
+            &dir_arg,
+        ],
     );
     assert!(created.contains("0007_backfill_things.rs"), "{created}");
     let template = std::fs::read_to_string(dir.join("0007_backfill_things.rs")).expect("template");
@@ -245,7 +252,10 @@ fn new_creates_the_next_files_in_the_same_style() {
         "/fixtures/rust_template/0001_backfill_things.rs"
     ))
     .expect("fixture");
-    assert_eq!(template, fixture, "update fixtures/rust_template from `new --rust`");
+    assert_eq!(
+        template, fixture,
+        "update fixtures/rust_template from `new --rust`"
+    );
     assert!(migrate_tests::fixtures::rust_template::migrations::V1_BACKFILL_THINGS.is_reversible());
     let bad = cli("", &["new", "has space", "--dir", &dir_arg]);
     assert_eq!(code(&bad), 2);
