@@ -27,6 +27,7 @@ mod operations;
 mod plan;
 mod report;
 pub mod statements;
+mod summary;
 
 pub use backend::Pool;
 pub use error::{Error, Location};

@@ -13,6 +13,16 @@ use crate::report::Report;
 use crate::statements;
 use crate::Error;
 
+/// What the summary of the history tells before anything is locked.
+enum Check {
+    /// Every migration is applied, with the checksum of its file, and nothing else is recorded.
+    UpToDate,
+    /// There is no history table yet.
+    NoHistory,
+    /// Anything else: read the whole history to know what to do.
+    ReadAll,
+}
+
 /// How concurrent runners exclude each other while migrating.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -247,11 +257,20 @@ impl Migrator {
     }
 
     /// Takes the lock, runs `op` under it, and releases it on every path. For `Up`, the
-    /// history is first read without the lock: when nothing is pending that is the whole run.
+    /// history is first checked without the lock: when nothing is pending that is the whole
+    /// run.
     pub(crate) async fn execute<P: Pool>(&self, pool: &P, op: Op) -> Result<Report, Error> {
         let mut session = pool.open_session().await?;
         if let Op::Up { to } = op {
-            let history = session.read_history(&self.table).await?;
+            let history = match self.summarise(&mut session).await {
+                Check::UpToDate => {
+                    tracing::debug!(table = %self.table, "migrations up to date");
+                    session.finish(false).await;
+                    return Ok(Report::default());
+                }
+                Check::NoHistory => None,
+                Check::ReadAll => session.read_history(&self.table).await?,
+            };
             let plan = plan::plan(
                 self.migrations,
                 history.as_deref().unwrap_or_default(),
@@ -279,6 +298,21 @@ impl Migrator {
         let report = result?;
         unlocked?;
         Ok(report)
+    }
+
+    /// Whether the history holds exactly this migrator's migrations, every one applied with
+    /// the checksum of its file (then nothing is pending and nothing has drifted), from one
+    /// small query instead of every row.
+    async fn summarise<S: Session>(&self, session: &mut S) -> Check {
+        match session.history_summary(&self.table).await {
+            Ok(Some(summary)) if summary.matches(self.migrations) => Check::UpToDate,
+            Ok(Some(_)) => Check::ReadAll,
+            Ok(None) => Check::NoHistory,
+            Err(error) => {
+                tracing::debug!(table = %self.table, %error, "no summary of the history; reading all of it");
+                Check::ReadAll
+            }
+        }
     }
 
     /// Applies what is pending (up to and including version `to`), resuming an unfinished
@@ -533,13 +567,22 @@ impl Migrator {
                 });
             }
             if let Some(to) = up_to {
-                if let Some(history) = session.read_history(&self.table).await? {
-                    if plan::plan(self.migrations, &history, self.policy)?
-                        .up_to(to)
-                        .is_empty()
-                    {
-                        return Ok(None);
+                match self.summarise(session).await {
+                    Check::UpToDate => return Ok(None),
+                    Check::NoHistory => {}
+                    // Without a target or extra rows to ignore, "nothing pending" is what the
+                    // summary tells; otherwise it takes the whole history.
+                    Check::ReadAll if to.is_some() || self.policy.ignore_missing => {
+                        if let Some(history) = session.read_history(&self.table).await? {
+                            if plan::plan(self.migrations, &history, self.policy)?
+                                .up_to(to)
+                                .is_empty()
+                            {
+                                return Ok(None);
+                            }
+                        }
                     }
+                    Check::ReadAll => {}
                 }
             }
             if attempts == 1 {

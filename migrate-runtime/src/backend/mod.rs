@@ -15,6 +15,7 @@ use crate::error::Location;
 use crate::history::{AppliedMigration, HistoryTable};
 use crate::migration::{Migration, Script};
 use crate::statements::{self, Dialect, Statement};
+use crate::summary::Summary;
 use crate::Error;
 
 pub(crate) mod lease;
@@ -135,6 +136,13 @@ pub trait Session: Send {
         &mut self,
         table: &HistoryTable,
     ) -> impl Future<Output = Result<Option<Vec<AppliedMigration>>, Error>> + Send;
+
+    /// The history table in one small row (see [`Summary`]); `None` when the table does not
+    /// exist yet.
+    fn history_summary(
+        &mut self,
+        table: &HistoryTable,
+    ) -> impl Future<Output = Result<Option<Summary>, sqlx::Error>> + Send;
 
     /// One attempt at the migration lock: `true` when this session now holds it.
     fn try_lock(

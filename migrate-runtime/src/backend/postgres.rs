@@ -19,6 +19,7 @@ use super::{
 use crate::history::{AppliedMigration, HistoryTable};
 use crate::migration::Migration;
 use crate::statements::Dialect;
+use crate::summary::{parse_versions, Checksums, Summary};
 use crate::Error;
 
 impl sealed::Sealed for sqlx::PgPool {}
@@ -99,6 +100,37 @@ impl Session for PgSession {
             .await
             .and_then(|rows| rows.iter().map(HistoryRow::from_row).collect());
         history_from_rows(rows, is_missing_table)
+    }
+
+    async fn history_summary(
+        &mut self,
+        table: &HistoryTable,
+    ) -> Result<Option<Summary>, sqlx::Error> {
+        // One pass over the rows in the order of the heap (an ordered aggregate or an index
+        // scan would cost more than everything else here), with the versions and the hash of
+        // the checksums in that same order. The hash keeps the row small: on the simple
+        // protocol the checksums themselves would come back as hex text.
+        let sql = format!(
+            "SELECT count(*), bool_and(success AND octet_length(checksum) = 32), \
+             string_agg(version::text, ','), sha256(string_agg(checksum, ''::bytea)) FROM {}",
+            table.quoted('"')
+        );
+        let row = match sqlx::raw_sql(AssertSqlSafe(sql))
+            .fetch_one(&mut **self.conn())
+            .await
+        {
+            Ok(row) => row,
+            Err(error) if is_missing_table(&error) => return Ok(None),
+            Err(error) => return Err(error),
+        };
+        Ok(Some(Summary {
+            rows: row.try_get(0)?,
+            all_applied: row.try_get(1)?,
+            versions: row
+                .try_get::<Option<String>, _>(2)?
+                .and_then(|v| parse_versions(&v)),
+            checksums: row.try_get::<Option<Vec<u8>>, _>(3)?.map(Checksums::Sha256),
+        }))
     }
 
     async fn try_lock(&mut self, table: &HistoryTable) -> Result<bool, Error> {

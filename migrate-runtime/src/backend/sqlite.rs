@@ -22,6 +22,7 @@ use crate::error::Location;
 use crate::history::{AppliedMigration, HistoryTable};
 use crate::migration::Migration;
 use crate::statements::{self, Dialect};
+use crate::summary::{parse_versions, Checksums, Summary};
 use crate::Error;
 
 impl sealed::Sealed for sqlx::SqlitePool {}
@@ -113,6 +114,39 @@ impl Session for SqliteSession {
             .fetch_all(&mut **self.conn())
             .await;
         history_from_rows(rows, is_missing_table)
+    }
+
+    async fn history_summary(
+        &mut self,
+        table: &HistoryTable,
+    ) -> Result<Option<Summary>, sqlx::Error> {
+        // `version` is the rowid, so the table is read in version order without a sort (and
+        // the versions and checksums come in the same order whatever it is). group_concat
+        // keeps a blob's bytes as they are; the cast gives them back as a blob.
+        let sql = format!(
+            "SELECT count(*), min(success AND length(checksum) = 32), group_concat(version), \
+             CAST(group_concat(checksum, '') AS BLOB) FROM {}",
+            table.quoted('"')
+        );
+        let row = match sqlx::query(AssertSqlSafe(sql))
+            .fetch_one(&mut **self.conn())
+            .await
+        {
+            Ok(row) => row,
+            Err(error) if is_missing_table(&error) => return Ok(None),
+            Err(error) => return Err(error),
+        };
+        let all_applied: Option<i64> = row.try_get(1)?;
+        Ok(Some(Summary {
+            rows: row.try_get(0)?,
+            all_applied: all_applied.map(|ok| ok == 1),
+            versions: row
+                .try_get::<Option<String>, _>(2)?
+                .and_then(|v| parse_versions(&v)),
+            checksums: row
+                .try_get::<Option<Vec<u8>>, _>(3)?
+                .map(Checksums::Concatenated),
+        }))
     }
 
     async fn try_lock(&mut self, _table: &HistoryTable) -> Result<bool, Error> {
