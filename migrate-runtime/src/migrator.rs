@@ -119,8 +119,9 @@ impl std::fmt::Debug for Observer {
 }
 
 /// What an [`execute`](Migrator::execute) does under the lock.
+#[doc(hidden)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Op {
+pub enum Op {
     /// Apply pending migrations up to and including `to`.
     Up { to: Option<i64> },
     /// Revert applied migrations.
@@ -256,10 +257,16 @@ impl Migrator {
         self.execute(pool, Op::Up { to: None }).await
     }
 
+    /// Runs `op` through the pool's entry point, which calls [`Migrator::execute_on`] in
+    /// this crate: generic callers instantiate only this.
+    pub(crate) async fn execute<P: Pool>(&self, pool: &P, op: Op) -> Result<Report, Error> {
+        pool.execute(self, op).await
+    }
+
     /// Takes the lock, runs `op` under it, and releases it on every path. For `Up`, the
     /// history is first checked without the lock: when nothing is pending that is the whole
     /// run.
-    pub(crate) async fn execute<P: Pool>(&self, pool: &P, op: Op) -> Result<Report, Error> {
+    pub(crate) async fn execute_on<P: Pool>(&self, pool: &P, op: Op) -> Result<Report, Error> {
         let mut session = pool.open_session().await?;
         if let Op::Up { to } = op {
             let history = match self.summarise(&mut session).await {

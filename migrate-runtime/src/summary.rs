@@ -37,6 +37,7 @@ pub enum Checksums {
 }
 
 /// `1,2,3` as versions; `None` if anything else is in it.
+#[cfg(any(feature = "postgres", feature = "sqlite", test))]
 pub(crate) fn parse_versions(text: &str) -> Option<Vec<i64>> {
     text.split(',').map(|v| v.parse().ok()).collect()
 }
@@ -44,6 +45,7 @@ pub(crate) fn parse_versions(text: &str) -> Option<Vec<i64>> {
 /// What MySQL's `GROUP_CONCAT(checksum, version)` returns: for each row its 32-byte
 /// checksum then its version in decimal, the rows separated by commas (which the fixed-size
 /// checksums make unambiguous). `None` if anything else is in it.
+#[cfg(any(feature = "mysql", test))]
 pub(crate) fn split_checksums_and_versions(mut bytes: &[u8]) -> Option<(Vec<i64>, Vec<u8>)> {
     let mut versions = Vec::with_capacity(bytes.len() / 36);
     let mut checksums = Vec::with_capacity(bytes.len());

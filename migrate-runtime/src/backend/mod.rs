@@ -14,6 +14,9 @@ use lease::LeaseSql;
 use crate::error::Location;
 use crate::history::{AppliedMigration, HistoryTable};
 use crate::migration::{Migration, Script};
+use crate::migrator::{Migrator, Op};
+use crate::operations::{MigrationStatus, Operation, PlannedStep};
+use crate::report::Report;
 use crate::statements::{self, Dialect, Statement};
 use crate::summary::Summary;
 use crate::Error;
@@ -41,7 +44,69 @@ pub trait Pool: sealed::Sealed + Send + Sync {
 
     #[doc(hidden)]
     fn open_session(&self) -> impl Future<Output = Result<Self::Session, Error>> + Send + '_;
+
+    // The entry points of the migrator, each implemented once per pool type in this crate:
+    // the migrator's generic code is instantiated here, and the application's crate, whose
+    // generic `run` calls these, only awaits a boxed future (see `pool_entry_points!`).
+
+    /// `Migrator::execute_on` with this pool.
+    #[doc(hidden)]
+    fn execute<'a>(
+        &'a self,
+        migrator: &'a Migrator,
+        op: Op,
+    ) -> BoxFuture<'a, Result<Report, Error>>;
+
+    /// `Migrator::status_on` with this pool.
+    #[doc(hidden)]
+    fn status<'a>(
+        &'a self,
+        migrator: &'a Migrator,
+    ) -> BoxFuture<'a, Result<Vec<MigrationStatus>, Error>>;
+
+    /// `Migrator::plan_on` with this pool.
+    #[doc(hidden)]
+    fn plan<'a>(
+        &'a self,
+        migrator: &'a Migrator,
+        operation: Operation,
+    ) -> BoxFuture<'a, Result<Vec<PlannedStep>, Error>>;
 }
+
+/// What the entry points of [`Pool`] return.
+#[doc(hidden)]
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// The entry points of [`Pool`], the same for every backend.
+#[cfg(any(feature = "postgres", feature = "sqlite", feature = "mysql"))]
+macro_rules! pool_entry_points {
+    () => {
+        fn execute<'a>(
+            &'a self,
+            migrator: &'a Migrator,
+            op: Op,
+        ) -> BoxFuture<'a, Result<Report, Error>> {
+            Box::pin(migrator.execute_on(self, op))
+        }
+
+        fn status<'a>(
+            &'a self,
+            migrator: &'a Migrator,
+        ) -> BoxFuture<'a, Result<Vec<MigrationStatus>, Error>> {
+            Box::pin(migrator.status_on(self))
+        }
+
+        fn plan<'a>(
+            &'a self,
+            migrator: &'a Migrator,
+            operation: Operation,
+        ) -> BoxFuture<'a, Result<Vec<PlannedStep>, Error>> {
+            Box::pin(migrator.plan_on(self, operation))
+        }
+    };
+}
+#[cfg(any(feature = "postgres", feature = "sqlite", feature = "mysql"))]
+pub(crate) use pool_entry_points;
 
 /// Why a [`Session::step`] failed.
 #[doc(hidden)]

@@ -14,11 +14,14 @@ use sqlx::pool::PoolConnection;
 use sqlx::{AssertSqlSafe, Connection, MySql, Row};
 
 use super::{
-    history_from_rows, plain_sql_methods, sealed, select_history, HistoryRow, Outcome, Pool,
-    PoolExecutor, Session, StepError,
+    history_from_rows, plain_sql_methods, pool_entry_points, sealed, select_history, BoxFuture,
+    HistoryRow, Outcome, Pool, PoolExecutor, Session, StepError,
 };
 use crate::history::{AppliedMigration, HistoryTable};
 use crate::migration::Migration;
+use crate::migrator::{Migrator, Op};
+use crate::operations::{MigrationStatus, Operation, PlannedStep};
+use crate::report::Report;
 use crate::statements::Dialect;
 use crate::summary::{split_checksums_and_versions, Checksums, Summary};
 use crate::Error;
@@ -27,6 +30,8 @@ impl sealed::Sealed for sqlx::MySqlPool {}
 
 impl Pool for sqlx::MySqlPool {
     type Session = MySqlSession;
+
+    pool_entry_points!();
 
     async fn open_session(&self) -> Result<MySqlSession, Error> {
         let conn = self

@@ -14,10 +14,14 @@ use sqlx::{AssertSqlSafe, FromRow, Postgres, Row};
 
 use super::{
     char_to_byte, history_from_rows, locate, migration_error, pg_literal as lit, plain_sql_methods,
-    sealed, select_history, HistoryRow, Outcome, Pool, PoolExecutor, Session, StepError,
+    pool_entry_points, sealed, select_history, BoxFuture, HistoryRow, Outcome, Pool, PoolExecutor,
+    Session, StepError,
 };
 use crate::history::{AppliedMigration, HistoryTable};
 use crate::migration::Migration;
+use crate::migrator::{Migrator, Op};
+use crate::operations::{MigrationStatus, Operation, PlannedStep};
+use crate::report::Report;
 use crate::statements::Dialect;
 use crate::summary::{parse_versions, Checksums, Summary};
 use crate::Error;
@@ -26,6 +30,8 @@ impl sealed::Sealed for sqlx::PgPool {}
 
 impl Pool for sqlx::PgPool {
     type Session = PgSession;
+
+    pool_entry_points!();
 
     async fn open_session(&self) -> Result<PgSession, Error> {
         let conn = self

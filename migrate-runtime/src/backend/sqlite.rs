@@ -15,12 +15,15 @@ use sqlx::pool::PoolConnection;
 use sqlx::{AssertSqlSafe, Connection, Row, Sqlite};
 
 use super::{
-    history_from_rows, locate, micros, migration_error, plain_sql_methods, sealed, select_history,
-    HistoryRow, Outcome, Pool, PoolExecutor, Session, StepError,
+    history_from_rows, locate, micros, migration_error, plain_sql_methods, pool_entry_points,
+    sealed, select_history, BoxFuture, HistoryRow, Outcome, Pool, PoolExecutor, Session, StepError,
 };
 use crate::error::Location;
 use crate::history::{AppliedMigration, HistoryTable};
 use crate::migration::Migration;
+use crate::migrator::{Migrator, Op};
+use crate::operations::{MigrationStatus, Operation, PlannedStep};
+use crate::report::Report;
 use crate::statements::{self, Dialect};
 use crate::summary::{parse_versions, Checksums, Summary};
 use crate::Error;
@@ -29,6 +32,8 @@ impl sealed::Sealed for sqlx::SqlitePool {}
 
 impl Pool for sqlx::SqlitePool {
     type Session = SqliteSession;
+
+    pool_entry_points!();
 
     async fn open_session(&self) -> Result<SqliteSession, Error> {
         let conn = self
