@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use migrate::Error;
 use migrate_tests::fixtures::{
-    basic, concurrent, edited, failing, gap, no_transaction, slow, truncated,
+    basic, concurrent, crash_pg, edited, failing, gap, no_transaction, slow, truncated,
 };
 use migrate_tests::{pg_relation_exists, run_processes, PgDatabase};
 use sqlx::{Connection, PgPool};
@@ -424,4 +424,45 @@ async fn thirty_two_concurrent_processes_apply_each_migration_once() {
         let applied = run_processes(env!("CARGO_BIN_EXE_migrate-test-runner"), &db.url, 32);
         assert_each_applied_once(&db.pool().await, &applied, round).await;
     }
+}
+
+/// Runners waiting for the lock must not hold up a `CREATE INDEX CONCURRENTLY` of the runner
+/// that holds it (which waits for every transaction with an older snapshot, a waiting
+/// statement's included): each wait of theirs ends by itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn waiting_runners_do_not_hold_up_create_index_concurrently() {
+    let Some(db) = PgDatabase::create().await else {
+        return;
+    };
+    let barrier = Arc::new(tokio::sync::Barrier::new(4));
+    let mut tasks = Vec::new();
+    for _ in 0..4 {
+        let url = db.url.clone();
+        let barrier = barrier.clone();
+        tasks.push(tokio::spawn(async move {
+            let pool = sqlx::postgres::PgPoolOptions::new()
+                .max_connections(1)
+                .connect(&url)
+                .await?;
+            barrier.wait().await;
+            let report = crash_pg::migrations::run(&pool).await;
+            pool.close().await;
+            Ok::<_, Box<dyn std::error::Error + Send + Sync>>(report?)
+        }));
+    }
+    let mut applied: BTreeMap<i64, usize> = BTreeMap::new();
+    for task in tasks {
+        let report = task
+            .await
+            .expect("task")
+            .unwrap_or_else(|e| panic!("a runner failed: {e}"));
+        for version in versions(&report) {
+            *applied.entry(version).or_default() += 1;
+        }
+    }
+    assert_eq!(applied, (1..=7).map(|v| (v, 1)).collect());
+    let pool = db.pool().await;
+    assert!(pg_relation_exists(&pool, "applied_log_version").await);
+    assert_eq!(history(&pool).await.len(), 7);
+    assert_eq!(advisory_locks(&pool).await, 0);
 }

@@ -514,14 +514,16 @@ impl Migrator {
     }
 
     /// Polls the lock (or the lease) with exponential backoff (10 ms doubling to 100 ms, with
-    /// jitter) until it is taken or the deadline passes. Polling instead of blocking keeps a
-    /// waiting runner from deadlocking with `CREATE INDEX CONCURRENTLY` in the runner that
-    /// holds it.
+    /// jitter) until it is taken or the deadline passes. Between attempts a waiting runner
+    /// waits for the holder to release the lock, for at most that backoff
+    /// ([`Session::wait_for_unlock`]: a bounded wait on PostgreSQL, a sleep elsewhere).
+    /// Bounded waits instead of one blocking wait keep a waiting runner from deadlocking with
+    /// `CREATE INDEX CONCURRENTLY` in the runner that holds it.
     ///
-    /// With `up_to` (the target of an `up`), a waiting runner also re-reads the history
-    /// between attempts, and returns `None` as soon as another runner has applied everything
-    /// it would: the waiters of a deployment finish when the first runner does, not one
-    /// backoff later.
+    /// With `up_to` (the target of an `up`), a waiting runner also checks the history
+    /// between attempts (its summary, see [`Migrator::summarise`]), and returns `None` as
+    /// soon as another runner has applied everything it would: the waiters of a deployment
+    /// finish when the first runner does, not one backoff later.
     async fn lock<S: Session>(
         &self,
         session: &mut S,
@@ -547,6 +549,25 @@ impl Migrator {
         let mut attempts = 0u32;
         let mut prepared = false;
         loop {
+            if let (Some(to), true) = (up_to, attempts > 0) {
+                match self.summarise(session).await {
+                    Check::UpToDate => return Ok(None),
+                    Check::NoHistory => {}
+                    // Without a target or extra rows to ignore, "nothing pending" is what the
+                    // summary tells; otherwise it takes the whole history.
+                    Check::ReadAll if to.is_some() || self.policy.ignore_missing => {
+                        if let Some(history) = session.read_history(&self.table).await? {
+                            if plan::plan(self.migrations, &history, self.policy)?
+                                .up_to(to)
+                                .is_empty()
+                            {
+                                return Ok(None);
+                            }
+                        }
+                    }
+                    Check::ReadAll => {}
+                }
+            }
             let taken = match &lease {
                 None => session.try_lock(&self.table).await?,
                 Some((sql, _)) => {
@@ -573,30 +594,14 @@ impl Migrator {
                     holder,
                 });
             }
-            if let Some(to) = up_to {
-                match self.summarise(session).await {
-                    Check::UpToDate => return Ok(None),
-                    Check::NoHistory => {}
-                    // Without a target or extra rows to ignore, "nothing pending" is what the
-                    // summary tells; otherwise it takes the whole history.
-                    Check::ReadAll if to.is_some() || self.policy.ignore_missing => {
-                        if let Some(history) = session.read_history(&self.table).await? {
-                            if plan::plan(self.migrations, &history, self.policy)?
-                                .up_to(to)
-                                .is_empty()
-                            {
-                                return Ok(None);
-                            }
-                        }
-                    }
-                    Check::ReadAll => {}
-                }
-            }
             if attempts == 1 {
                 tracing::info!(table = %self.table, "waiting for another runner's migration lock");
             }
-            let sleep = jitter(delay).min(self.lock_timeout - waited);
-            tokio::time::sleep(sleep).await;
+            let wait = jitter(delay).min(self.lock_timeout - waited);
+            match &lease {
+                None => session.wait_for_unlock(&self.table, wait).await,
+                Some(_) => tokio::time::sleep(wait).await,
+            }
             delay = (delay * 2).min(Duration::from_millis(100));
         }
         let Some((sql, owner)) = lease else {

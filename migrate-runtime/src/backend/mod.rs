@@ -215,6 +215,18 @@ pub trait Session: Send {
         table: &HistoryTable,
     ) -> impl Future<Output = Result<bool, Error>> + Send;
 
+    /// Waits until the holder of the lock releases it, or for `max`, whichever comes first
+    /// (so that a waiting runner learns at once that the holder is done). By default it
+    /// sleeps for `max`.
+    fn wait_for_unlock(
+        &mut self,
+        table: &HistoryTable,
+        max: Duration,
+    ) -> impl Future<Output = ()> + Send {
+        let _ = table;
+        tokio::time::sleep(max)
+    }
+
     /// Who holds the lock, when the database can tell.
     fn lock_holder(&mut self, table: &HistoryTable) -> impl Future<Output = Option<String>> + Send;
 

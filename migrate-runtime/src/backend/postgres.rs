@@ -6,7 +6,7 @@
 //! bookkeeping statement is one round trip.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgDatabaseError, PgErrorPosition};
@@ -146,6 +146,31 @@ impl Session for PgSession {
             .map_err(Error::db("taking the advisory lock"))?;
         self.locked = locked == Some(true);
         Ok(self.locked)
+    }
+
+    async fn wait_for_unlock(&mut self, table: &HistoryTable, max: Duration) {
+        // A shared lock on the same key is granted as soon as the holder releases its
+        // exclusive one; it is let go in the same statement. The wait is bounded by a
+        // `lock_timeout` local to this statement's implicit transaction, rather than
+        // blocking for good: a session waiting inside a statement keeps a snapshot, which a
+        // `CREATE INDEX CONCURRENTLY` of the holder waits for, so each wait ends by itself
+        // and delays such an index by at most `max`.
+        let key = table.lock_key();
+        let sql = format!(
+            "SET LOCAL lock_timeout = '{}ms'; \
+             SELECT pg_advisory_lock_shared({key}), pg_advisory_unlock_shared({key})",
+            max.as_millis().clamp(1, 60_000)
+        );
+        let started = Instant::now();
+        match self.execute_plain(sql).await {
+            Ok(_) => {}
+            // 55P03 lock_not_available: the holder still holds it.
+            Err(sqlx::Error::Database(db)) if db.code().as_deref() == Some("55P03") => {}
+            Err(error) => {
+                tracing::debug!(%error, "waiting for the advisory lock failed; sleeping instead");
+                tokio::time::sleep(max.saturating_sub(started.elapsed())).await;
+            }
+        }
     }
 
     async fn lock_holder(&mut self, table: &HistoryTable) -> Option<String> {
