@@ -441,10 +441,13 @@ impl Migrator {
             }
         };
         let started = Instant::now();
+        let mut completed = false;
         for (index, statement) in statements.iter().enumerate().skip(skip) {
             self.check(held)?;
             let applied = index + 1;
             let progress = backend::progress_checksum(&statements[..applied]);
+            let complete = (applied == statements.len() && session.completes_in_last_step())
+                .then_some((migration, started));
             tracing::debug!(
                 version = migration.version(),
                 statement = applied,
@@ -458,10 +461,14 @@ impl Migrator {
                     statement.sql,
                     applied,
                     &progress,
+                    complete,
                 )
                 .await
             {
-                Ok(()) => continue,
+                Ok(()) => {
+                    completed = complete.is_some();
+                    continue;
+                }
                 Err(StepError::Statement(error)) => error,
                 Err(StepError::Record(error)) => {
                     return Err(Error::db(
@@ -496,9 +503,11 @@ impl Migrator {
             }
             return Err(error);
         }
-        session
-            .complete(table, migration, backend::micros(started))
-            .await?;
+        if !completed {
+            session
+                .complete(table, migration, backend::micros(started))
+                .await?;
+        }
         Ok(started.elapsed())
     }
 

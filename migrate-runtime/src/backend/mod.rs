@@ -7,7 +7,7 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use lease::LeaseSql;
 
@@ -278,6 +278,9 @@ pub trait Session: Send {
 
     /// Runs one statement of an unfinished migration, then records that `applied` statements
     /// (with checksum `progress`) are done, in one transaction where the database allows.
+    /// With `complete` (the migration and when it started; only where
+    /// [`Session::completes_in_last_step`]), the statement is the last one and the migration
+    /// is recorded as applied with its progress.
     fn step(
         &mut self,
         table: &HistoryTable,
@@ -285,6 +288,7 @@ pub trait Session: Send {
         statement: &str,
         applied: usize,
         progress: &[u8],
+        complete: Option<(&'static Migration, Instant)>,
     ) -> impl Future<Output = Result<(), StepError>> + Send;
 
     /// Records the error of the statement that failed (and clears it with `None` on resume).
@@ -307,6 +311,13 @@ pub trait Session: Send {
         }
     }
 
+    /// Whether [`Session::step`] records the migration as applied itself when it is given
+    /// the last statement (`complete`), in the same round trip as its progress; otherwise
+    /// the migrator calls [`Session::complete`] after it.
+    fn completes_in_last_step(&self) -> bool {
+        false
+    }
+
     /// Marks an unfinished migration as applied, with the checksum of the file as it is now.
     fn complete(
         &mut self,
@@ -314,7 +325,18 @@ pub trait Session: Send {
         migration: &'static Migration,
         micros: i64,
     ) -> impl Future<Output = Result<(), Error>> + Send {
-        let sql = format!(
+        let sql = self.complete_sql(table, migration, micros);
+        async move {
+            self.execute_plain(sql)
+                .await
+                .map_err(Error::db("recording a migration as applied"))?;
+            Ok(())
+        }
+    }
+
+    /// The UPDATE that marks `migration` as applied, in `micros`.
+    fn complete_sql(&self, table: &HistoryTable, migration: &Migration, micros: i64) -> String {
+        format!(
             "UPDATE {} SET success = TRUE, error = NULL, name = {}, checksum = {}, duration_us = {micros}, down_script = {} \
              WHERE version = {}",
             table.quoted(self.quote()),
@@ -322,13 +344,7 @@ pub trait Session: Send {
             self.bytes_literal(migration.checksum()),
             migration.down().map_or_else(|| "NULL".to_owned(), |d| self.text_literal(d.sql())),
             migration.version(),
-        );
-        async move {
-            self.execute_plain(sql)
-                .await
-                .map_err(Error::db("recording a migration as applied"))?;
-            Ok(())
-        }
+        )
     }
 
     /// The INSERT of a history row for `migration`; `micros` is an SQL expression.

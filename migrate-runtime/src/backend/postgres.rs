@@ -308,6 +308,7 @@ impl Session for PgSession {
         statement: &str,
         applied: usize,
         progress: &[u8],
+        _complete: Option<(&'static Migration, Instant)>,
     ) -> Result<(), StepError> {
         // Outside a transaction: `no-transaction` statements such as CREATE INDEX
         // CONCURRENTLY refuse to run in one.

@@ -283,6 +283,7 @@ impl Session for SqliteSession {
         statement: &str,
         applied: usize,
         progress: &[u8],
+        _complete: Option<(&'static Migration, Instant)>,
     ) -> Result<(), StepError> {
         let record = self.progress_sql(table, version, applied, progress);
         // Outside a transaction: `no-transaction` files hold statements such as VACUUM or
