@@ -382,7 +382,7 @@ pub trait Session: Send {
         )
     }
 
-    /// Identifier quote of this database.    /// Identifier quote of this database.
+    /// Identifier quote of this database.
     fn quote(&self) -> char;
 
     /// The database's clock in milliseconds since the epoch, as an SQL expression.
