@@ -243,10 +243,11 @@ impl Migrator {
     /// Applies every pending migration, in version order, each with its history row in one
     /// transaction (unless it says `-- migrate:no-transaction`).
     ///
-    /// The history is read first without a lock; when nothing is pending that is the whole
-    /// run. Otherwise the migrator takes the migration lock, reads the history again under
-    /// it, and applies what is still pending. Any number of runners may start at once: each
-    /// migration is applied exactly once.
+    /// The history is checked first without a lock, from a one-row summary (and read whole
+    /// only when the summary does not show every migration applied as embedded); when
+    /// nothing is pending that is the whole run. Otherwise the migrator takes the migration
+    /// lock, reads the history again under it, and applies what is still pending. Any number
+    /// of runners may start at once: each migration is applied exactly once.
     ///
     /// # Errors
     /// Drift ([`Error::ChecksumMismatch`], [`Error::MissingFromBinary`],
