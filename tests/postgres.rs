@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use migrate::Error;
 use migrate_tests::fixtures::{
-    basic, concurrent, edited, failing, gap, no_transaction, slow, truncated,
+    basic, concurrent, crash_pg, edited, failing, gap, no_transaction, slow, truncated,
 };
 use migrate_tests::{pg_relation_exists, run_processes, PgDatabase};
 use sqlx::{Connection, PgPool};
@@ -83,6 +83,35 @@ async fn applies_everything_then_does_nothing() {
     assert!(report.is_noop(), "{report:?}");
     assert_eq!(history(&pool).await.len(), 3);
     assert_eq!(advisory_locks(&pool).await, 0, "no lock left behind");
+}
+
+#[tokio::test]
+async fn an_up_to_date_database_is_recognised_from_one_summary_row() {
+    let Some(db) = PgDatabase::create().await else {
+        return;
+    };
+    let pool = db.pool().await;
+    truncated::migrations::run(&pool).await.expect("migrate");
+    // An update moves row 1 after row 2 in the heap, so the rows are read out of order.
+    sqlx::query("UPDATE _migrate_history SET duration_us = duration_us + 1 WHERE version = 1")
+        .execute(&pool)
+        .await
+        .expect("update");
+    // Without this column the whole history cannot be read, but its summary can.
+    sqlx::query("ALTER TABLE _migrate_history DROP COLUMN error")
+        .execute(&pool)
+        .await
+        .expect("drop a column");
+    let report = truncated::migrations::run(&pool).await.expect("no-op");
+    assert!(report.is_noop(), "{report:?}");
+    // With 0003 pending the summary does not match, and the whole history is read.
+    let error = basic::migrations::run(&pool)
+        .await
+        .expect_err("the history is read");
+    assert!(
+        matches!(&error, Error::Database { context, .. } if context.contains("reading the history")),
+        "{error:?}"
+    );
 }
 
 #[tokio::test]
@@ -395,4 +424,45 @@ async fn thirty_two_concurrent_processes_apply_each_migration_once() {
         let applied = run_processes(env!("CARGO_BIN_EXE_migrate-test-runner"), &db.url, 32);
         assert_each_applied_once(&db.pool().await, &applied, round).await;
     }
+}
+
+/// Runners waiting for the lock must not hold up a `CREATE INDEX CONCURRENTLY` of the runner
+/// that holds it (which waits for every transaction with an older snapshot, a waiting
+/// statement's included): each wait of theirs ends by itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn waiting_runners_do_not_hold_up_create_index_concurrently() {
+    let Some(db) = PgDatabase::create().await else {
+        return;
+    };
+    let barrier = Arc::new(tokio::sync::Barrier::new(4));
+    let mut tasks = Vec::new();
+    for _ in 0..4 {
+        let url = db.url.clone();
+        let barrier = barrier.clone();
+        tasks.push(tokio::spawn(async move {
+            let pool = sqlx::postgres::PgPoolOptions::new()
+                .max_connections(1)
+                .connect(&url)
+                .await?;
+            barrier.wait().await;
+            let report = crash_pg::migrations::run(&pool).await;
+            pool.close().await;
+            Ok::<_, Box<dyn std::error::Error + Send + Sync>>(report?)
+        }));
+    }
+    let mut applied: BTreeMap<i64, usize> = BTreeMap::new();
+    for task in tasks {
+        let report = task
+            .await
+            .expect("task")
+            .unwrap_or_else(|e| panic!("a runner failed: {e}"));
+        for version in versions(&report) {
+            *applied.entry(version).or_default() += 1;
+        }
+    }
+    assert_eq!(applied, (1..=7).map(|v| (v, 1)).collect());
+    let pool = db.pool().await;
+    assert!(pg_relation_exists(&pool, "applied_log_version").await);
+    assert_eq!(history(&pool).await.len(), 7);
+    assert_eq!(advisory_locks(&pool).await, 0);
 }

@@ -28,6 +28,7 @@ mod operations;
 mod plan;
 mod report;
 pub mod statements;
+mod summary;
 
 pub use backend::Pool;
 pub use code::{Backend, BoxError, Code};

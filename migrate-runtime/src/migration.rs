@@ -182,6 +182,11 @@ impl Migrations {
         self.list.is_empty()
     }
 
+    /// The migrations in version order, as a slice.
+    pub(crate) fn as_slice(&self) -> &'static [&'static Migration] {
+        self.list
+    }
+
     /// The migration with this version, if embedded.
     pub fn get(&self, version: i64) -> Option<&'static Migration> {
         self.list

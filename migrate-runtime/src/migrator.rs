@@ -15,6 +15,16 @@ use crate::report::Report;
 use crate::statements;
 use crate::Error;
 
+/// What the summary of the history tells before anything is locked.
+enum Check {
+    /// Every migration is applied, with the checksum of its file, and nothing else is recorded.
+    UpToDate,
+    /// There is no history table yet.
+    NoHistory,
+    /// Anything else: read the whole history to know what to do.
+    ReadAll,
+}
+
 /// How concurrent runners exclude each other while migrating.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -111,8 +121,9 @@ impl std::fmt::Debug for Observer {
 }
 
 /// What an [`execute`](Migrator::execute) does under the lock.
+#[doc(hidden)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Op {
+pub enum Op {
     /// Apply pending migrations up to and including `to`.
     Up { to: Option<i64> },
     /// Revert applied migrations.
@@ -234,10 +245,11 @@ impl Migrator {
     /// Applies every pending migration, in version order, each with its history row in one
     /// transaction (unless it says `-- migrate:no-transaction`).
     ///
-    /// The history is read first without a lock; when nothing is pending that is the whole
-    /// run. Otherwise the migrator takes the migration lock, reads the history again under
-    /// it, and applies what is still pending. Any number of runners may start at once: each
-    /// migration is applied exactly once.
+    /// The history is checked first without a lock, from a one-row summary (and read whole
+    /// only when the summary does not show every migration applied as embedded); when
+    /// nothing is pending that is the whole run. Otherwise the migrator takes the migration
+    /// lock, reads the history again under it, and applies what is still pending. Any number
+    /// of runners may start at once: each migration is applied exactly once.
     ///
     /// # Errors
     /// Drift ([`Error::ChecksumMismatch`], [`Error::MissingFromBinary`],
@@ -248,12 +260,27 @@ impl Migrator {
         self.execute(pool, Op::Up { to: None }).await
     }
 
-    /// Takes the lock, runs `op` under it, and releases it on every path. For `Up`, the
-    /// history is first read without the lock: when nothing is pending that is the whole run.
+    /// Runs `op` through the pool's entry point, which calls [`Migrator::execute_on`] in
+    /// this crate: generic callers instantiate only this.
     pub(crate) async fn execute<P: Pool>(&self, pool: &P, op: Op) -> Result<Report, Error> {
+        pool.execute(self, op).await
+    }
+
+    /// Takes the lock, runs `op` under it, and releases it on every path. For `Up`, the
+    /// history is first checked without the lock: when nothing is pending that is the whole
+    /// run.
+    pub(crate) async fn execute_on<P: Pool>(&self, pool: &P, op: Op) -> Result<Report, Error> {
         let mut session = pool.open_session().await?;
         if let Op::Up { to } = op {
-            let history = session.read_history(&self.table).await?;
+            let history = match self.summarise(&mut session).await {
+                Check::UpToDate => {
+                    tracing::debug!(table = %self.table, "migrations up to date");
+                    session.finish(false).await;
+                    return Ok(Report::default());
+                }
+                Check::NoHistory => None,
+                Check::ReadAll => session.read_history(&self.table).await?,
+            };
             let plan = plan::plan(
                 self.migrations,
                 history.as_deref().unwrap_or_default(),
@@ -281,6 +308,21 @@ impl Migrator {
         let report = result?;
         unlocked?;
         Ok(report)
+    }
+
+    /// Whether the history holds exactly this migrator's migrations, every one applied with
+    /// the checksum of its file (then nothing is pending and nothing has drifted), from one
+    /// small query instead of every row.
+    async fn summarise<S: Session>(&self, session: &mut S) -> Check {
+        match session.history_summary(&self.table).await {
+            Ok(Some(summary)) if summary.matches(self.migrations) => Check::UpToDate,
+            Ok(Some(_)) => Check::ReadAll,
+            Ok(None) => Check::NoHistory,
+            Err(error) => {
+                tracing::debug!(table = %self.table, %error, "no summary of the history; reading all of it");
+                Check::ReadAll
+            }
+        }
     }
 
     /// Applies what is pending (up to and including version `to`), resuming an unfinished
@@ -447,10 +489,13 @@ impl Migrator {
             }
         };
         let started = Instant::now();
+        let mut completed = false;
         for (index, statement) in statements.iter().enumerate().skip(skip) {
             self.check(held)?;
             let applied = index + 1;
             let progress = backend::progress_checksum(&statements[..applied]);
+            let complete = (applied == statements.len() && session.completes_in_last_step())
+                .then_some((migration, started));
             tracing::debug!(
                 version = migration.version(),
                 statement = applied,
@@ -464,10 +509,14 @@ impl Migrator {
                     statement.sql,
                     applied,
                     &progress,
+                    complete,
                 )
                 .await
             {
-                Ok(()) => continue,
+                Ok(()) => {
+                    completed = complete.is_some();
+                    continue;
+                }
                 Err(StepError::Statement(error)) => error,
                 Err(StepError::Record(error)) => {
                     return Err(Error::db(
@@ -502,9 +551,11 @@ impl Migrator {
             }
             return Err(error);
         }
-        session
-            .complete(table, migration, backend::micros(started))
-            .await?;
+        if !completed {
+            session
+                .complete(table, migration, backend::micros(started))
+                .await?;
+        }
         Ok(started.elapsed())
     }
 
@@ -520,14 +571,16 @@ impl Migrator {
     }
 
     /// Polls the lock (or the lease) with exponential backoff (10 ms doubling to 100 ms, with
-    /// jitter) until it is taken or the deadline passes. Polling instead of blocking keeps a
-    /// waiting runner from deadlocking with `CREATE INDEX CONCURRENTLY` in the runner that
-    /// holds it.
+    /// jitter) until it is taken or the deadline passes. Between attempts a waiting runner
+    /// waits for the holder to release the lock, for at most that backoff
+    /// ([`Session::wait_for_unlock`]: a bounded wait on PostgreSQL, a sleep elsewhere).
+    /// Bounded waits instead of one blocking wait keep a waiting runner from deadlocking with
+    /// `CREATE INDEX CONCURRENTLY` in the runner that holds it.
     ///
-    /// With `up_to` (the target of an `up`), a waiting runner also re-reads the history
-    /// between attempts, and returns `None` as soon as another runner has applied everything
-    /// it would: the waiters of a deployment finish when the first runner does, not one
-    /// backoff later.
+    /// With `up_to` (the target of an `up`), a waiting runner also checks the history
+    /// between attempts (its summary, see [`Migrator::summarise`]), and returns `None` as
+    /// soon as another runner has applied everything it would: the waiters of a deployment
+    /// finish when the first runner does, not one backoff later.
     async fn lock<S: Session>(
         &self,
         session: &mut S,
@@ -553,6 +606,25 @@ impl Migrator {
         let mut attempts = 0u32;
         let mut prepared = false;
         loop {
+            if let (Some(to), true) = (up_to, attempts > 0) {
+                match self.summarise(session).await {
+                    Check::UpToDate => return Ok(None),
+                    Check::NoHistory => {}
+                    // Without a target or extra rows to ignore, "nothing pending" is what the
+                    // summary tells; otherwise it takes the whole history.
+                    Check::ReadAll if to.is_some() || self.policy.ignore_missing => {
+                        if let Some(history) = session.read_history(&self.table).await? {
+                            if plan::plan(self.migrations, &history, self.policy)?
+                                .up_to(to)
+                                .is_empty()
+                            {
+                                return Ok(None);
+                            }
+                        }
+                    }
+                    Check::ReadAll => {}
+                }
+            }
             let taken = match &lease {
                 None => session.try_lock(&self.table).await?,
                 Some((sql, _)) => {
@@ -579,21 +651,14 @@ impl Migrator {
                     holder,
                 });
             }
-            if let Some(to) = up_to {
-                if let Some(history) = session.read_history(&self.table).await? {
-                    if plan::plan(self.migrations, &history, self.policy)?
-                        .up_to(to)
-                        .is_empty()
-                    {
-                        return Ok(None);
-                    }
-                }
-            }
             if attempts == 1 {
                 tracing::info!(table = %self.table, "waiting for another runner's migration lock");
             }
-            let sleep = jitter(delay).min(self.lock_timeout - waited);
-            tokio::time::sleep(sleep).await;
+            let wait = jitter(delay).min(self.lock_timeout - waited);
+            match &lease {
+                None => session.wait_for_unlock(&self.table, wait).await,
+                Some(_) => tokio::time::sleep(wait).await,
+            }
             delay = (delay * 2).min(Duration::from_millis(100));
         }
         let Some((sql, owner)) = lease else {

@@ -182,6 +182,11 @@ impl Migrator {
     /// Every migration known to the binary or the database, in version order, with its
     /// state. Reads only; takes no lock.
     pub async fn status<P: Pool>(&self, pool: &P) -> Result<Vec<MigrationStatus>, Error> {
+        pool.status(self).await
+    }
+
+    /// [`Migrator::status`], called through the pool's entry point in this crate.
+    pub(crate) async fn status_on<P: Pool>(&self, pool: &P) -> Result<Vec<MigrationStatus>, Error> {
         let mut session = pool.open_session().await?;
         let result = self.status_with(&mut session).await;
         session.finish(false).await;
@@ -240,6 +245,15 @@ impl Migrator {
     /// The errors the operation itself would stop with before doing anything: drift,
     /// [`Error::Irreversible`], [`Error::Dirty`].
     pub async fn plan<P: Pool>(
+        &self,
+        pool: &P,
+        operation: Operation,
+    ) -> Result<Vec<PlannedStep>, Error> {
+        pool.plan(self, operation).await
+    }
+
+    /// [`Migrator::plan`], called through the pool's entry point in this crate.
+    pub(crate) async fn plan_on<P: Pool>(
         &self,
         pool: &P,
         operation: Operation,

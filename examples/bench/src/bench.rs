@@ -31,6 +31,20 @@ pub struct Options {
     pub relaxed_reps: usize,
     /// The pool size of every sqlx pool in the no-op and fresh measurements (sqlx's default).
     pub pool_max_connections: u32,
+    /// The N measured (all of `SIZES` unless `--n` narrows them).
+    #[serde(default = "all_sizes")]
+    pub sizes: Vec<usize>,
+    /// The tools measured (all unless `--tools` narrows them).
+    #[serde(default = "all_tools")]
+    pub tools: Vec<Tool>,
+}
+
+fn all_sizes() -> Vec<usize> {
+    SIZES.to_vec()
+}
+
+fn all_tools() -> Vec<Tool> {
+    Tool::ALL.to_vec()
 }
 
 impl Options {
@@ -46,6 +60,8 @@ impl Options {
             contention_timeout_s: 60,
             relaxed_reps: 3,
             pool_max_connections: 10,
+            sizes: all_sizes(),
+            tools: all_tools(),
         }
     }
 
@@ -164,8 +180,11 @@ async fn run_once(session: &mut Session, n: usize) -> Result<tools::Run, String>
     }
 }
 
-fn tools_for(db: Db) -> Vec<Tool> {
-    Tool::ALL.into_iter().filter(|t| t.supports(db)).collect()
+fn tools_for(db: Db, options: &Options) -> Vec<Tool> {
+    Tool::ALL
+        .into_iter()
+        .filter(|t| t.supports(db) && options.tools.contains(t))
+        .collect()
 }
 
 /// Fresh apply and no-op start-up for every database, N and tool; the tools take turns so
@@ -190,9 +209,9 @@ pub async fn fresh_and_noop(
             eprintln!("SKIPPED {}: {reason}", db.label());
             continue;
         }
-        for n in SIZES {
+        for &n in &options.sizes {
             eprintln!("{} N={n}", db.label());
-            let tools = tools_for(db);
+            let tools = tools_for(db, options);
             let mut fresh: BTreeMap<Tool, Measurement> = tools
                 .iter()
                 .map(|&t| (t, Measurement::new(db, t, n)))
@@ -574,7 +593,7 @@ pub async fn contention(servers: &Servers, options: &Options) -> Vec<Contention>
         eprintln!("SKIPPED contention: {reason}");
         return results;
     }
-    for tool in Tool::ALL {
+    for tool in Tool::ALL.into_iter().filter(|t| options.tools.contains(t)) {
         eprintln!(
             "contention {} ({} runners, N={})",
             tool.label(),

@@ -316,11 +316,11 @@ fn measure_tool(tool: Tool, reps: usize, target: &Path) -> MacroResult {
     result
 }
 
-pub fn measure(reps: usize) -> Vec<MacroResult> {
+pub fn measure(reps: usize, tools: &[Tool]) -> Vec<MacroResult> {
     let target = target_dir();
     eprintln!("macro cost: N={N}, target dir {}", target.display());
-    Tool::ALL
-        .into_iter()
-        .map(|tool| measure_tool(tool, reps, &target))
+    tools
+        .iter()
+        .map(|&tool| measure_tool(tool, reps, &target))
         .collect()
 }

@@ -2,14 +2,20 @@
 //!
 //! ```text
 //! migrate-bench [run] [--quick] [--db postgres,mariadb,sqlite] [--no-contention]
-//! migrate-bench macro [--reps N]
-//! migrate-bench report
+//!               [--n 10,100,1000] [--tools migrate,sqlx,refinery,diesel]
+//!               [--fresh-reps K] [--noop-reps K] [--contention-rounds K]
+//! migrate-bench macro [--reps N] [--tools migrate,sqlx,refinery,diesel]
+//! migrate-bench report [--quick]
 //! ```
 //!
 //! `run` (the default) measures no-op start-up, fresh apply, round trips and contention,
 //! saves `results/run.json` and writes `../../BENCHMARKS.md` with the charts in `charts/`.
 //! `macro` measures the compile-time cost of the macros (minutes), saves
 //! `results/macro.json` and writes the report too. `report` only re-renders.
+//!
+//! `--n`, `--tools` and the repetition options make a focused run: like `--quick`, it is
+//! written to `results/quick.json` and `$TMPDIR/migrate-bench-quick/`, never to
+//! BENCHMARKS.md; `macro --tools` likewise writes `results/macro-quick.json` only.
 
 mod bench;
 mod db;
@@ -118,10 +124,23 @@ fn write_report(run_path: &Path, markdown: &Path, charts: &Path) {
 fn usage() -> ExitCode {
     eprintln!(
         "usage: migrate-bench [run] [--quick] [--db postgres,mariadb,sqlite] [--no-contention]\n\
-         \x20      migrate-bench macro [--reps N]\n\
+         \x20                   [--n 10,100,1000] [--tools migrate,sqlx,refinery,diesel]\n\
+         \x20                   [--fresh-reps K] [--noop-reps K] [--contention-rounds K]\n\
+         \x20      migrate-bench macro [--reps N] [--tools migrate,sqlx,refinery,diesel]\n\
          \x20      migrate-bench report [--quick]"
     );
     ExitCode::from(2)
+}
+
+/// `migrate,sqlx,...` as tools; `None` for an unknown name.
+fn parse_tools(list: &str) -> Option<Vec<tools::Tool>> {
+    list.split(',')
+        .map(|name| {
+            tools::Tool::ALL
+                .into_iter()
+                .find(|t| t.short() == name || t.label() == name)
+        })
+        .collect()
 }
 
 #[tokio::main]
@@ -149,11 +168,16 @@ async fn main() -> ExitCode {
         },
         "macro" => {
             let mut reps = 3;
+            let mut chosen: Option<Vec<tools::Tool>> = None;
             let mut it = rest.iter();
             while let Some(arg) = it.next() {
                 match arg.as_str() {
                     "--reps" => match it.next().and_then(|v| v.parse().ok()) {
                         Some(v) => reps = v,
+                        None => return usage(),
+                    },
+                    "--tools" => match it.next().and_then(|v| parse_tools(v)) {
+                        Some(v) => chosen = Some(v),
                         None => return usage(),
                     },
                     _ => return usage(),
@@ -164,23 +188,44 @@ async fn main() -> ExitCode {
             let servers = db::Servers::connect().await;
             let machine = machine::collect(&servers).await;
             servers.cleanup();
-            let results = macro_cost::measure(reps);
+            let focused = chosen.is_some();
+            let results =
+                macro_cost::measure(reps, &chosen.unwrap_or_else(|| tools::Tool::ALL.to_vec()));
             let file = MacroFile {
                 machine,
-                command: format!("migrate-bench macro --reps {reps}"),
+                command: format!("migrate-bench macro {}", args[1..].join(" "))
+                    .trim()
+                    .to_string(),
                 reps,
                 duration_s: started.elapsed().as_secs_f64(),
                 loadavg_start,
                 loadavg_end: loadavg(),
                 results,
             };
-            write_json(&results_dir().join("macro.json"), &file);
-            write_report(&results_dir().join("run.json"), &markdown, &charts);
+            if focused {
+                for r in &file.results {
+                    eprintln!(
+                        "  {:<18} added {:>6.2} s (1000 - 1: {:>6.2} s), binary {:>+9} bytes",
+                        r.tool.label(),
+                        r.added_s().unwrap_or(f64::NAN),
+                        r.per_n_s().unwrap_or(f64::NAN),
+                        r.added_bytes().unwrap_or(0)
+                    );
+                }
+                write_json(&results_dir().join("macro-quick.json"), &file);
+            } else {
+                write_json(&results_dir().join("macro.json"), &file);
+                write_report(&results_dir().join("run.json"), &markdown, &charts);
+            }
             eprintln!("macro run took {:.0} s", started.elapsed().as_secs_f64());
         }
         _ => {
             let mut options = bench::Options::full();
             let mut quick = false;
+            // Focus options given after `--quick` override its values.
+            let mut focus: Vec<(&str, usize)> = Vec::new();
+            let mut sizes = None;
+            let mut chosen_tools = None;
             let mut contention = true;
             let mut dbs = db::Db::ALL.to_vec();
             let mut it = rest.iter();
@@ -191,6 +236,27 @@ async fn main() -> ExitCode {
                         options = bench::Options::quick();
                     }
                     "--no-contention" => contention = false,
+                    "--n" => {
+                        let parsed: Option<Vec<usize>> = it.next().and_then(|list| {
+                            list.split(',')
+                                .map(|n| n.parse().ok().filter(|n| tools::SIZES.contains(n)))
+                                .collect()
+                        });
+                        match parsed {
+                            Some(v) => sizes = Some(v),
+                            None => return usage(),
+                        }
+                    }
+                    "--tools" => match it.next().and_then(|v| parse_tools(v)) {
+                        Some(v) => chosen_tools = Some(v),
+                        None => return usage(),
+                    },
+                    flag @ ("--fresh-reps" | "--noop-reps" | "--contention-rounds") => {
+                        match it.next().and_then(|v| v.parse().ok()) {
+                            Some(v) => focus.push((flag, v)),
+                            None => return usage(),
+                        }
+                    }
                     "--db" => {
                         let Some(list) = it.next() else {
                             return usage();
@@ -207,6 +273,22 @@ async fn main() -> ExitCode {
                         dbs = chosen;
                     }
                     _ => return usage(),
+                }
+            }
+            if sizes.is_some() || chosen_tools.is_some() || !focus.is_empty() {
+                quick = true;
+            }
+            if let Some(sizes) = sizes {
+                options.sizes = sizes;
+            }
+            if let Some(chosen) = chosen_tools {
+                options.tools = chosen;
+            }
+            for (flag, value) in focus {
+                match flag {
+                    "--fresh-reps" => options.fresh_reps = value.max(1),
+                    "--noop-reps" => options.noop_reps = value,
+                    _ => options.contention_rounds = value,
                 }
             }
             let started = Instant::now();

@@ -7,14 +7,18 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use lease::LeaseSql;
 
 use crate::error::Location;
 use crate::history::{AppliedMigration, HistoryTable};
 use crate::migration::{Migration, Script};
+use crate::migrator::{Migrator, Op};
+use crate::operations::{MigrationStatus, Operation, PlannedStep};
+use crate::report::Report;
 use crate::statements::{self, Dialect, Statement};
+use crate::summary::Summary;
 use crate::Error;
 
 pub(crate) mod lease;
@@ -40,7 +44,69 @@ pub trait Pool: sealed::Sealed + Send + Sync {
 
     #[doc(hidden)]
     fn open_session(&self) -> impl Future<Output = Result<Self::Session, Error>> + Send + '_;
+
+    // The entry points of the migrator, each implemented once per pool type in this crate:
+    // the migrator's generic code is instantiated here, and the application's crate, whose
+    // generic `run` calls these, only awaits a boxed future (see `pool_entry_points!`).
+
+    /// `Migrator::execute_on` with this pool.
+    #[doc(hidden)]
+    fn execute<'a>(
+        &'a self,
+        migrator: &'a Migrator,
+        op: Op,
+    ) -> BoxFuture<'a, Result<Report, Error>>;
+
+    /// `Migrator::status_on` with this pool.
+    #[doc(hidden)]
+    fn status<'a>(
+        &'a self,
+        migrator: &'a Migrator,
+    ) -> BoxFuture<'a, Result<Vec<MigrationStatus>, Error>>;
+
+    /// `Migrator::plan_on` with this pool.
+    #[doc(hidden)]
+    fn plan<'a>(
+        &'a self,
+        migrator: &'a Migrator,
+        operation: Operation,
+    ) -> BoxFuture<'a, Result<Vec<PlannedStep>, Error>>;
 }
+
+/// What the entry points of [`Pool`] return.
+#[doc(hidden)]
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// The entry points of [`Pool`], the same for every backend.
+#[cfg(any(feature = "postgres", feature = "sqlite", feature = "mysql"))]
+macro_rules! pool_entry_points {
+    () => {
+        fn execute<'a>(
+            &'a self,
+            migrator: &'a Migrator,
+            op: Op,
+        ) -> BoxFuture<'a, Result<Report, Error>> {
+            Box::pin(migrator.execute_on(self, op))
+        }
+
+        fn status<'a>(
+            &'a self,
+            migrator: &'a Migrator,
+        ) -> BoxFuture<'a, Result<Vec<MigrationStatus>, Error>> {
+            Box::pin(migrator.status_on(self))
+        }
+
+        fn plan<'a>(
+            &'a self,
+            migrator: &'a Migrator,
+            operation: Operation,
+        ) -> BoxFuture<'a, Result<Vec<PlannedStep>, Error>> {
+            Box::pin(migrator.plan_on(self, operation))
+        }
+    };
+}
+#[cfg(any(feature = "postgres", feature = "sqlite", feature = "mysql"))]
+pub(crate) use pool_entry_points;
 
 /// Why a [`Session::step`] failed.
 #[doc(hidden)]
@@ -229,11 +295,30 @@ pub trait Session: Send {
         table: &HistoryTable,
     ) -> impl Future<Output = Result<Option<Vec<AppliedMigration>>, Error>> + Send;
 
+    /// The history table in one small row (see [`Summary`]); `None` when the table does not
+    /// exist yet.
+    fn history_summary(
+        &mut self,
+        table: &HistoryTable,
+    ) -> impl Future<Output = Result<Option<Summary>, sqlx::Error>> + Send;
+
     /// One attempt at the migration lock: `true` when this session now holds it.
     fn try_lock(
         &mut self,
         table: &HistoryTable,
     ) -> impl Future<Output = Result<bool, Error>> + Send;
+
+    /// Waits until the holder of the lock releases it, or for `max`, whichever comes first
+    /// (so that a waiting runner learns at once that the holder is done). By default it
+    /// sleeps for `max`.
+    fn wait_for_unlock(
+        &mut self,
+        table: &HistoryTable,
+        max: Duration,
+    ) -> impl Future<Output = ()> + Send {
+        let _ = table;
+        tokio::time::sleep(max)
+    }
 
     /// Who holds the lock, when the database can tell.
     fn lock_holder(&mut self, table: &HistoryTable) -> impl Future<Output = Option<String>> + Send;
@@ -297,6 +382,9 @@ pub trait Session: Send {
 
     /// Runs one statement of an unfinished migration, then records that `applied` statements
     /// (with checksum `progress`) are done, in one transaction where the database allows.
+    /// With `complete` (the migration and when it started; only where
+    /// [`Session::completes_in_last_step`]), the statement is the last one and the migration
+    /// is recorded as applied with its progress.
     fn step(
         &mut self,
         table: &HistoryTable,
@@ -304,6 +392,7 @@ pub trait Session: Send {
         statement: &str,
         applied: usize,
         progress: &[u8],
+        complete: Option<(&'static Migration, Instant)>,
     ) -> impl Future<Output = Result<(), StepError>> + Send;
 
     /// Records the error of the statement that failed (and clears it with `None` on resume).
@@ -326,6 +415,13 @@ pub trait Session: Send {
         }
     }
 
+    /// Whether [`Session::step`] records the migration as applied itself when it is given
+    /// the last statement (`complete`), in the same round trip as its progress; otherwise
+    /// the migrator calls [`Session::complete`] after it.
+    fn completes_in_last_step(&self) -> bool {
+        false
+    }
+
     /// Marks an unfinished migration as applied, with the checksum of the file as it is now.
     fn complete(
         &mut self,
@@ -333,7 +429,18 @@ pub trait Session: Send {
         migration: &'static Migration,
         micros: i64,
     ) -> impl Future<Output = Result<(), Error>> + Send {
-        let sql = format!(
+        let sql = self.complete_sql(table, migration, micros);
+        async move {
+            self.execute_plain(sql)
+                .await
+                .map_err(Error::db("recording a migration as applied"))?;
+            Ok(())
+        }
+    }
+
+    /// The UPDATE that marks `migration` as applied, in `micros`.
+    fn complete_sql(&self, table: &HistoryTable, migration: &Migration, micros: i64) -> String {
+        format!(
             "UPDATE {} SET success = TRUE, error = NULL, name = {}, checksum = {}, duration_us = {micros}, down_script = {} \
              WHERE version = {}",
             table.quoted(self.quote()),
@@ -341,13 +448,7 @@ pub trait Session: Send {
             self.bytes_literal(migration.checksum()),
             recorded_down(migration).map_or_else(|| "NULL".to_owned(), |sql| self.text_literal(sql)),
             migration.version(),
-        );
-        async move {
-            self.execute_plain(sql)
-                .await
-                .map_err(Error::db("recording a migration as applied"))?;
-            Ok(())
-        }
+        )
     }
 
     /// The INSERT of a history row for `migration`; `micros` is an SQL expression.
@@ -385,7 +486,7 @@ pub trait Session: Send {
         )
     }
 
-    /// Identifier quote of this database.    /// Identifier quote of this database.
+    /// Identifier quote of this database.
     fn quote(&self) -> char;
 
     /// The database's clock in milliseconds since the epoch, as an SQL expression.

@@ -9,23 +9,30 @@
 //! there (see `Error::Dirty`).
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use sqlx::pool::PoolConnection;
-use sqlx::{AssertSqlSafe, Connection, MySql, Row};
+use sqlx::{AssertSqlSafe, MySql, Row};
 
 use super::{
-    history_from_rows, plain_sql_methods, run_code_method, sealed, select_history, HistoryRow,
-    Outcome, Pool, PoolExecutor, Session, StepError,
+    history_from_rows, micros, plain_sql_methods, pool_entry_points, run_code_method, sealed,
+    select_history, BoxFuture, HistoryRow, Outcome, Pool, PoolExecutor, Session, StepError,
 };
 use crate::history::{AppliedMigration, HistoryTable};
 use crate::migration::Migration;
+use crate::migrator::{Migrator, Op};
+use crate::operations::{MigrationStatus, Operation, PlannedStep};
+use crate::report::Report;
 use crate::statements::Dialect;
+use crate::summary::{split_checksums_and_versions, Checksums, Summary};
 use crate::Error;
 
 impl sealed::Sealed for sqlx::MySqlPool {}
 
 impl Pool for sqlx::MySqlPool {
     type Session = MySqlSession;
+
+    pool_entry_points!();
 
     async fn open_session(&self) -> Result<MySqlSession, Error> {
         let conn = self
@@ -36,6 +43,7 @@ impl Pool for sqlx::MySqlPool {
             conn: Some(conn),
             pool: self.clone(),
             locked: false,
+            in_transaction: false,
         })
     }
 }
@@ -46,6 +54,9 @@ pub struct MySqlSession {
     conn: Option<PoolConnection<MySql>>,
     pool: sqlx::MySqlPool,
     locked: bool,
+    /// Whether a transaction was begun for the next statement of a migration (in the same
+    /// round trip as the previous bookkeeping statement).
+    in_transaction: bool,
 }
 
 impl Drop for MySqlSession {
@@ -84,6 +95,42 @@ impl Session for MySqlSession {
             .fetch_all(&mut **self.conn())
             .await;
         history_from_rows(rows, is_missing_table)
+    }
+
+    async fn history_summary(
+        &mut self,
+        table: &HistoryTable,
+    ) -> Result<Option<Summary>, sqlx::Error> {
+        // InnoDB reads a table in primary key order, so no sort is needed (and the versions
+        // and checksums come in the same order whatever it is). One GROUP_CONCAT of both
+        // costs less than one of each. MySQL truncates a GROUP_CONCAT to
+        // `group_concat_max_len` bytes, 1024 by default: the hint raises it for this
+        // statement on MySQL (MariaDB, whose default is 1 MiB, takes the hint for a comment).
+        // A truncated summary does not match, and the whole history is read.
+        let sql = format!(
+            "SELECT /*+ SET_VAR(group_concat_max_len = 4294967295) */ COUNT(*), \
+             CAST(MIN(success AND LENGTH(checksum) = 32) AS SIGNED), \
+             GROUP_CONCAT(checksum, version) FROM {}",
+            table.quoted('`')
+        );
+        let row = match sqlx::query(AssertSqlSafe(sql))
+            .fetch_one(&mut **self.conn())
+            .await
+        {
+            Ok(row) => row,
+            Err(error) if is_missing_table(&error) => return Ok(None),
+            Err(error) => return Err(error),
+        };
+        let all_applied: Option<i64> = row.try_get(1)?;
+        let concatenated: Option<Vec<u8>> = row.try_get(2)?;
+        let split = concatenated.and_then(|bytes| split_checksums_and_versions(&bytes));
+        let (versions, checksums) = split.unzip();
+        Ok(Some(Summary {
+            rows: row.try_get(0)?,
+            all_applied: all_applied.map(|ok| ok == 1),
+            versions,
+            checksums: checksums.map(Checksums::Concatenated),
+        }))
     }
 
     async fn try_lock(&mut self, table: &HistoryTable) -> Result<bool, Error> {
@@ -192,6 +239,28 @@ impl Session for MySqlSession {
         })
     }
 
+    fn completes_in_last_step(&self) -> bool {
+        true
+    }
+
+    async fn start_unfinished(
+        &mut self,
+        table: &HistoryTable,
+        migration: &'static Migration,
+    ) -> Result<(), Error> {
+        // The row commits on its own (autocommit) before the BEGIN of the first statement's
+        // transaction, sent in the same round trip.
+        let sql = format!(
+            "{};\nBEGIN",
+            self.history_row_sql(table, migration, false, "0")
+        );
+        self.execute_plain(sql)
+            .await
+            .map_err(Error::db("recording the start of a migration"))?;
+        self.in_transaction = true;
+        Ok(())
+    }
+
     async fn step(
         &mut self,
         table: &HistoryTable,
@@ -199,23 +268,56 @@ impl Session for MySqlSession {
         statement: &str,
         applied: usize,
         progress: &[u8],
+        complete: Option<(&'static Migration, Instant)>,
     ) -> Result<(), StepError> {
-        let record = self.progress_sql(table, version, applied, progress);
-        let mut tx = self.conn().begin().await.map_err(StepError::Record)?;
-        if let Err(error) = sqlx::raw_sql(AssertSqlSafe(statement.to_owned()))
-            .execute(&mut *tx)
-            .await
-        {
-            if let Err(rollback) = tx.rollback().await {
+        // Each statement runs in a transaction of its own with the update of its progress:
+        // three round trips are folded into the bookkeeping one that follows the statement
+        // (`UPDATE; COMMIT; BEGIN` for the next statement, or for the last one the update
+        // that marks the migration applied, then `COMMIT`). A DDL statement commits on its
+        // own just before its progress is recorded, as before.
+        if !std::mem::take(&mut self.in_transaction) {
+            self.execute_plain("BEGIN".to_owned())
+                .await
+                .map_err(StepError::Record)?;
+        }
+        if let Err(error) = self.execute_plain(statement.to_owned()).await {
+            if let Err(rollback) = self.execute_plain("ROLLBACK".to_owned()).await {
                 tracing::warn!(error = %rollback, "rollback after a failed statement failed");
             }
             return Err(StepError::Statement(error));
         }
-        sqlx::raw_sql(AssertSqlSafe(record))
-            .execute(&mut *tx)
+        let mut record = self.progress_sql(table, version, applied, progress);
+        match complete {
+            Some((migration, started)) => {
+                record.push_str(";\n");
+                record.push_str(&self.complete_sql(table, migration, micros(started)));
+                record.push_str(";\nCOMMIT");
+            }
+            None => record.push_str(";\nCOMMIT;\nBEGIN"),
+        }
+        self.execute_plain(record)
             .await
             .map_err(StepError::Record)?;
-        tx.commit().await.map_err(StepError::Record)
+        self.in_transaction = complete.is_none();
+        Ok(())
+    }
+
+    async fn complete(
+        &mut self,
+        table: &HistoryTable,
+        migration: &'static Migration,
+        micros: i64,
+    ) -> Result<(), Error> {
+        // Without a statement (an empty file, or a resumed one whose statements were all
+        // applied) the transaction begun for the next statement is still open: commit it.
+        let mut sql = self.complete_sql(table, migration, micros);
+        if std::mem::take(&mut self.in_transaction) {
+            sql.push_str(";\nCOMMIT");
+        }
+        self.execute_plain(sql)
+            .await
+            .map_err(Error::db("recording a migration as applied"))?;
+        Ok(())
     }
 
     fn quote(&self) -> char {

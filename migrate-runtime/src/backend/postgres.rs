@@ -6,7 +6,7 @@
 //! bookkeeping statement is one round trip.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgDatabaseError, PgErrorPosition};
@@ -14,18 +14,24 @@ use sqlx::{AssertSqlSafe, FromRow, Postgres, Row};
 
 use super::{
     char_to_byte, history_from_rows, locate, migration_error, pg_literal as lit, plain_sql_methods,
-    run_code_method, sealed, select_history, HistoryRow, Outcome, Pool, PoolExecutor, Session,
-    StepError,
+    pool_entry_points, run_code_method, sealed, select_history, BoxFuture, HistoryRow, Outcome,
+    Pool, PoolExecutor, Session, StepError,
 };
 use crate::history::{AppliedMigration, HistoryTable};
 use crate::migration::Migration;
+use crate::migrator::{Migrator, Op};
+use crate::operations::{MigrationStatus, Operation, PlannedStep};
+use crate::report::Report;
 use crate::statements::Dialect;
+use crate::summary::{parse_versions, Checksums, Summary};
 use crate::Error;
 
 impl sealed::Sealed for sqlx::PgPool {}
 
 impl Pool for sqlx::PgPool {
     type Session = PgSession;
+
+    pool_entry_points!();
 
     async fn open_session(&self) -> Result<PgSession, Error> {
         let conn = self
@@ -102,6 +108,37 @@ impl Session for PgSession {
         history_from_rows(rows, is_missing_table)
     }
 
+    async fn history_summary(
+        &mut self,
+        table: &HistoryTable,
+    ) -> Result<Option<Summary>, sqlx::Error> {
+        // One pass over the rows in the order of the heap (an ordered aggregate or an index
+        // scan would cost more than everything else here), with the versions and the hash of
+        // the checksums in that same order. The hash keeps the row small: on the simple
+        // protocol the checksums themselves would come back as hex text.
+        let sql = format!(
+            "SELECT count(*), bool_and(success AND octet_length(checksum) = 32), \
+             string_agg(version::text, ','), sha256(string_agg(checksum, ''::bytea)) FROM {}",
+            table.quoted('"')
+        );
+        let row = match sqlx::raw_sql(AssertSqlSafe(sql))
+            .fetch_one(&mut **self.conn())
+            .await
+        {
+            Ok(row) => row,
+            Err(error) if is_missing_table(&error) => return Ok(None),
+            Err(error) => return Err(error),
+        };
+        Ok(Some(Summary {
+            rows: row.try_get(0)?,
+            all_applied: row.try_get(1)?,
+            versions: row
+                .try_get::<Option<String>, _>(2)?
+                .and_then(|v| parse_versions(&v)),
+            checksums: row.try_get::<Option<Vec<u8>>, _>(3)?.map(Checksums::Sha256),
+        }))
+    }
+
     async fn try_lock(&mut self, table: &HistoryTable) -> Result<bool, Error> {
         let locked = self
             .plain_bool(format!("SELECT pg_try_advisory_lock({})", table.lock_key()))
@@ -109,6 +146,31 @@ impl Session for PgSession {
             .map_err(Error::db("taking the advisory lock"))?;
         self.locked = locked == Some(true);
         Ok(self.locked)
+    }
+
+    async fn wait_for_unlock(&mut self, table: &HistoryTable, max: Duration) {
+        // A shared lock on the same key is granted as soon as the holder releases its
+        // exclusive one; it is let go in the same statement. The wait is bounded by a
+        // `lock_timeout` local to this statement's implicit transaction, rather than
+        // blocking for good: a session waiting inside a statement keeps a snapshot, which a
+        // `CREATE INDEX CONCURRENTLY` of the holder waits for, so each wait ends by itself
+        // and delays such an index by at most `max`.
+        let key = table.lock_key();
+        let sql = format!(
+            "SET LOCAL lock_timeout = '{}ms'; \
+             SELECT pg_advisory_lock_shared({key}), pg_advisory_unlock_shared({key})",
+            max.as_millis().clamp(1, 60_000)
+        );
+        let started = Instant::now();
+        match self.execute_plain(sql).await {
+            Ok(_) => {}
+            // 55P03 lock_not_available: the holder still holds it.
+            Err(sqlx::Error::Database(db)) if db.code().as_deref() == Some("55P03") => {}
+            Err(error) => {
+                tracing::debug!(%error, "waiting for the advisory lock failed; sleeping instead");
+                tokio::time::sleep(max.saturating_sub(started.elapsed())).await;
+            }
+        }
     }
 
     async fn lock_holder(&mut self, table: &HistoryTable) -> Option<String> {
@@ -246,6 +308,7 @@ impl Session for PgSession {
         statement: &str,
         applied: usize,
         progress: &[u8],
+        _complete: Option<(&'static Migration, Instant)>,
     ) -> Result<(), StepError> {
         // Outside a transaction: `no-transaction` statements such as CREATE INDEX
         // CONCURRENTLY refuse to run in one.

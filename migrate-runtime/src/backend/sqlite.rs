@@ -15,19 +15,26 @@ use sqlx::pool::PoolConnection;
 use sqlx::{AssertSqlSafe, Connection, Row, Sqlite};
 
 use super::{
-    history_from_rows, locate, micros, migration_error, plain_sql_methods, run_code_method, sealed,
-    select_history, HistoryRow, Outcome, Pool, PoolExecutor, Session, StepError,
+    history_from_rows, locate, micros, migration_error, plain_sql_methods, pool_entry_points,
+    run_code_method, sealed, select_history, BoxFuture, HistoryRow, Outcome, Pool, PoolExecutor,
+    Session, StepError,
 };
 use crate::error::Location;
 use crate::history::{AppliedMigration, HistoryTable};
 use crate::migration::Migration;
+use crate::migrator::{Migrator, Op};
+use crate::operations::{MigrationStatus, Operation, PlannedStep};
+use crate::report::Report;
 use crate::statements::{self, Dialect};
+use crate::summary::{parse_versions, Checksums, Summary};
 use crate::Error;
 
 impl sealed::Sealed for sqlx::SqlitePool {}
 
 impl Pool for sqlx::SqlitePool {
     type Session = SqliteSession;
+
+    pool_entry_points!();
 
     async fn open_session(&self) -> Result<SqliteSession, Error> {
         let conn = self
@@ -110,6 +117,39 @@ impl Session for SqliteSession {
             .fetch_all(&mut **self.conn())
             .await;
         history_from_rows(rows, is_missing_table)
+    }
+
+    async fn history_summary(
+        &mut self,
+        table: &HistoryTable,
+    ) -> Result<Option<Summary>, sqlx::Error> {
+        // `version` is the rowid, so the table is read in version order without a sort (and
+        // the versions and checksums come in the same order whatever it is). group_concat
+        // keeps a blob's bytes as they are; the cast gives them back as a blob.
+        let sql = format!(
+            "SELECT count(*), min(success AND length(checksum) = 32), group_concat(version), \
+             CAST(group_concat(checksum, '') AS BLOB) FROM {}",
+            table.quoted('"')
+        );
+        let row = match sqlx::query(AssertSqlSafe(sql))
+            .fetch_one(&mut **self.conn())
+            .await
+        {
+            Ok(row) => row,
+            Err(error) if is_missing_table(&error) => return Ok(None),
+            Err(error) => return Err(error),
+        };
+        let all_applied: Option<i64> = row.try_get(1)?;
+        Ok(Some(Summary {
+            rows: row.try_get(0)?,
+            all_applied: all_applied.map(|ok| ok == 1),
+            versions: row
+                .try_get::<Option<String>, _>(2)?
+                .and_then(|v| parse_versions(&v)),
+            checksums: row
+                .try_get::<Option<Vec<u8>>, _>(3)?
+                .map(Checksums::Concatenated),
+        }))
     }
 
     async fn try_lock(&mut self, _table: &HistoryTable) -> Result<bool, Error> {
@@ -238,6 +278,7 @@ impl Session for SqliteSession {
         statement: &str,
         applied: usize,
         progress: &[u8],
+        _complete: Option<(&'static Migration, Instant)>,
     ) -> Result<(), StepError> {
         let record = self.progress_sql(table, version, applied, progress);
         // Outside a transaction: `no-transaction` files hold statements such as VACUUM or
