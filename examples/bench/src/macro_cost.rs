@@ -36,6 +36,15 @@ pub struct MacroResult {
     pub size_with_one: Option<u64>,
     pub size_with: Option<u64>,
     pub error: Option<String>,
+    /// CPU seconds (user + system, cargo and the compilers it ran) of each timed rebuild, in
+    /// the same order: steadier than the wall time when other work shares the machine.
+    /// Empty where `/proc/self/stat` cannot tell.
+    #[serde(default)]
+    pub without_cpu_s: Vec<f64>,
+    #[serde(default)]
+    pub with_one_cpu_s: Vec<f64>,
+    #[serde(default)]
+    pub with_cpu_s: Vec<f64>,
 }
 
 impl MacroResult {
@@ -50,6 +59,16 @@ impl MacroResult {
     /// What the N-1 migrations beyond the first add: with N minus with one.
     pub fn per_n_s(&self) -> Option<f64> {
         Some(percentile(&self.with_s, 0.5)? - percentile(&self.with_one_s, 0.5)?)
+    }
+
+    /// [`MacroResult::added_s`] in CPU seconds.
+    pub fn added_cpu_s(&self) -> Option<f64> {
+        Some(percentile(&self.with_cpu_s, 0.5)? - percentile(&self.without_cpu_s, 0.5)?)
+    }
+
+    /// [`MacroResult::per_n_s`] in CPU seconds.
+    pub fn per_n_cpu_s(&self) -> Option<f64> {
+        Some(percentile(&self.with_cpu_s, 0.5)? - percentile(&self.with_one_cpu_s, 0.5)?)
     }
 
     pub fn per_n_bytes(&self) -> Option<i64> {
@@ -187,7 +206,21 @@ pub fn target_dir() -> PathBuf {
         .expect("the binary lives in <target>/release")
 }
 
-fn cargo_build(dir: &Path, target: &Path) -> Result<f64, String> {
+/// CPU seconds (user + system) of this process's waited-for children so far, from
+/// `/proc/self/stat` (in clock ticks of 1/100 s, Linux's fixed `USER_HZ`).
+fn children_cpu_s() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // cutime and cstime are fields 16 and 17 of the line, 14 and 15 after the name.
+    let ticks: u64 = fields.get(13)?.parse::<u64>().ok()? + fields.get(14)?.parse::<u64>().ok()?;
+    Some(ticks as f64 / 100.0)
+}
+
+/// A release build in `dir`: its wall time and, where it can be told, its CPU time.
+fn cargo_build(dir: &Path, target: &Path) -> Result<(f64, Option<f64>), String> {
+    let cpu_before = children_cpu_s();
     let start = Instant::now();
     let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     cmd.args(["build", "--release", "--quiet"])
@@ -219,7 +252,11 @@ fn cargo_build(dir: &Path, target: &Path) -> Result<f64, String> {
     if stderr.contains("warning") {
         eprintln!("    (cargo printed warnings)\n{stderr}");
     }
-    Ok(elapsed)
+    let cpu = match (cpu_before, children_cpu_s()) {
+        (Some(before), Some(after)) => Some(after - before),
+        _ => None,
+    };
+    Ok((elapsed, cpu))
 }
 
 fn touch(path: &Path) -> std::io::Result<()> {
@@ -238,6 +275,9 @@ fn measure_tool(tool: Tool, reps: usize, target: &Path) -> MacroResult {
         size_with_one: None,
         size_with: None,
         error: None,
+        without_cpu_s: Vec::new(),
+        with_one_cpu_s: Vec::new(),
+        with_cpu_s: Vec::new(),
     };
     let dir = std::env::temp_dir().join(format!(
         "migrate-bench-macro-{}-{}",
@@ -285,17 +325,22 @@ fn measure_tool(tool: Tool, reps: usize, target: &Path) -> MacroResult {
                 Variant::Full => format!("with the macro on {N} migrations"),
             };
             eprintln!("  {} {label}: untimed build", tool.label());
-            let first = cargo_build(&dir, target)?;
+            let (first, _) = cargo_build(&dir, target)?;
             eprintln!("    {first:.1} s");
             for _ in 0..reps {
                 touch(&main).map_err(|e| e.to_string())?;
-                let seconds = cargo_build(&dir, target)?;
-                eprintln!("    touched main.rs, rebuilt in {seconds:.2} s");
-                match variant {
-                    Variant::Without => result.without_s.push(seconds),
-                    Variant::One => result.with_one_s.push(seconds),
-                    Variant::Full => result.with_s.push(seconds),
-                }
+                let (seconds, cpu) = cargo_build(&dir, target)?;
+                eprintln!(
+                    "    touched main.rs, rebuilt in {seconds:.2} s ({} CPU)",
+                    cpu.map_or_else(|| "unknown".to_string(), |c| format!("{c:.2} s"))
+                );
+                let (wall, cpus) = match variant {
+                    Variant::Without => (&mut result.without_s, &mut result.without_cpu_s),
+                    Variant::One => (&mut result.with_one_s, &mut result.with_one_cpu_s),
+                    Variant::Full => (&mut result.with_s, &mut result.with_cpu_s),
+                };
+                wall.push(seconds);
+                cpus.extend(cpu);
             }
             let size = std::fs::metadata(&binary)
                 .map_err(|e| format!("{}: {e}", binary.display()))?

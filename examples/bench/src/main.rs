@@ -205,10 +205,12 @@ async fn main() -> ExitCode {
             if focused {
                 for r in &file.results {
                     eprintln!(
-                        "  {:<18} added {:>6.2} s (1000 - 1: {:>6.2} s), binary {:>+9} bytes",
+                        "  {:<18} added {:>6.2} s (1000 - 1: {:>6.2} s); CPU {:>6.2} s (1000 - 1: {:>6.2} s); binary {:>+9} bytes",
                         r.tool.label(),
                         r.added_s().unwrap_or(f64::NAN),
                         r.per_n_s().unwrap_or(f64::NAN),
+                        r.added_cpu_s().unwrap_or(f64::NAN),
+                        r.per_n_cpu_s().unwrap_or(f64::NAN),
                         r.added_bytes().unwrap_or(0)
                     );
                 }
