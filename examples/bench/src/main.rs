@@ -116,7 +116,13 @@ fn write_report(run_path: &Path, markdown: &Path, charts: &Path) {
     } else {
         charts.display().to_string()
     };
-    let text = report::render(run.as_ref(), macro_file.as_ref(), &charts_ref);
+    let mut text = report::render(run.as_ref(), macro_file.as_ref(), &charts_ref);
+    // Measured by the main workspace's `tests/testing_bench.rs`, not by this harness: kept
+    // as written there and appended, so that regenerating the report does not lose it.
+    if let Ok(testing) = std::fs::read_to_string(results_dir().join("testing.md")) {
+        text.push('\n');
+        text.push_str(&testing);
+    }
     std::fs::write(markdown, text).unwrap_or_else(|e| panic!("{}: {e}", markdown.display()));
     eprintln!("wrote {}", markdown.display());
 }
