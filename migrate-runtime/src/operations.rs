@@ -436,11 +436,7 @@ impl Migrator {
             tracing::info!(version = revert.version, file = %revert.file, "reverting migration");
             let started = Instant::now();
             if let Some((script, code)) = revert.code {
-                let delete = format!(
-                    "DELETE FROM {} WHERE version = {}",
-                    self.table.quoted(session.quote()),
-                    revert.version
-                );
+                let delete = session.delete_sql(&self.table, revert.version);
                 session
                     .run_code(code, None, delete)
                     .await

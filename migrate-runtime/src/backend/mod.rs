@@ -539,16 +539,21 @@ pub trait Session: Send {
         }
     }
 
+    /// The DELETE of the history row of `version`.
+    fn delete_sql(&self, table: &HistoryTable, version: i64) -> String {
+        format!(
+            "DELETE FROM {} WHERE version = {version}",
+            table.quoted(self.quote())
+        )
+    }
+
     /// Deletes the history row of `version`.
     fn delete_record(
         &mut self,
         table: &HistoryTable,
         version: i64,
     ) -> impl Future<Output = Result<(), Error>> + Send {
-        let sql = format!(
-            "DELETE FROM {} WHERE version = {version}",
-            table.quoted(self.quote())
-        );
+        let sql = self.delete_sql(table, version);
         async move {
             self.execute_plain(sql)
                 .await
@@ -697,10 +702,7 @@ pub trait Session: Send {
         down: &str,
         no_transaction: bool,
     ) -> impl Future<Output = Result<(), (Option<usize>, sqlx::Error)>> + Send {
-        let delete = format!(
-            "DELETE FROM {} WHERE version = {version}",
-            table.quoted(self.quote())
-        );
+        let delete = self.delete_sql(table, version);
         let transactional = self.transactional_ddl() && !no_transaction;
         let dialect = self.dialect();
         let down = down.to_owned();
