@@ -69,7 +69,16 @@ impl HistoryTable {
         self.suffixed("_audit")
     }
 
-    fn suffixed(&self, suffix: &str) -> HistoryTable {
+    /// The seal of the history (`<name>_seal` in the same schema): the number of rows and a
+    /// digest of them, kept by triggers on PostgreSQL and MySQL, which a start-up with
+    /// nothing to do reads instead of the history. On PostgreSQL its trigger function has
+    /// the same name.
+    pub fn seal_table(&self) -> HistoryTable {
+        self.suffixed("_seal")
+    }
+
+    /// `<name><suffix>` in the same schema, the name shortened to keep within 63 bytes.
+    pub(crate) fn suffixed(&self, suffix: &str) -> HistoryTable {
         let mut name = self.name.clone();
         name.truncate(63 - suffix.len());
         HistoryTable {

@@ -27,6 +27,7 @@ mod migrator;
 mod operations;
 mod plan;
 mod report;
+mod seal;
 pub mod statements;
 mod summary;
 

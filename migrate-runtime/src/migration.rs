@@ -1,8 +1,11 @@
 //! Migrations as the macro embeds them.
 
+use std::sync::OnceLock;
+
 use sha2::{Digest, Sha256};
 
 use crate::code::{Backend, Code};
+use crate::seal::Seal;
 
 /// One file of a migration: the up (or simple) file or the down file, or, for a migration
 /// written in Rust, one of the functions of its `.rs` file.
@@ -144,6 +147,8 @@ pub struct Migrations {
     source: &'static str,
     dir: &'static str,
     list: &'static [&'static Migration],
+    /// Their seal, computed at the first no-op check.
+    seal: OnceLock<Seal>,
 }
 
 impl Migrations {
@@ -153,7 +158,12 @@ impl Migrations {
         dir: &'static str,
         list: &'static [&'static Migration],
     ) -> Self {
-        Migrations { source, dir, list }
+        Migrations {
+            source,
+            dir,
+            list,
+            seal: OnceLock::new(),
+        }
     }
 
     /// The absolute path of that directory on the machine that compiled the binary: where
@@ -185,6 +195,12 @@ impl Migrations {
     /// The migrations in version order, as a slice.
     pub(crate) fn as_slice(&self) -> &'static [&'static Migration] {
         self.list
+    }
+
+    /// The seal of a history that holds exactly these migrations (see [`Seal`]), computed
+    /// once.
+    pub(crate) fn seal(&self) -> Seal {
+        *self.seal.get_or_init(|| Seal::of_migrations(self))
     }
 
     /// The migration with this version, if embedded.

@@ -12,6 +12,7 @@ use crate::migration::Script;
 use crate::migration::{Migration, Migrations};
 use crate::plan::{self, Policy};
 use crate::report::Report;
+use crate::seal::Seal;
 use crate::statements;
 use crate::Error;
 
@@ -23,6 +24,10 @@ enum Check {
     NoHistory,
     /// Anything else: read the whole history to know what to do.
     ReadAll,
+    /// The seal of the history differs from the embedded migrations': read the whole
+    /// history; if nothing is pending but the seal does not match the rows either, it is
+    /// recomputed under the lock.
+    Sealed(Seal),
 }
 
 /// How concurrent runners exclude each other while migrating.
@@ -272,24 +277,28 @@ impl Migrator {
     pub(crate) async fn execute_on<P: Pool>(&self, pool: &P, op: Op) -> Result<Report, Error> {
         let mut session = pool.open_session().await?;
         if let Op::Up { to } = op {
-            let history = match self.summarise(&mut session).await {
+            let (history, seal) = match self.summarise(&mut session).await {
                 Check::UpToDate => {
                     tracing::debug!(table = %self.table, "migrations up to date");
                     session.finish(false).await;
                     return Ok(Report::default());
                 }
-                Check::NoHistory => None,
-                Check::ReadAll => session.read_history(&self.table).await?,
+                Check::NoHistory => (None, None),
+                Check::ReadAll => (session.read_history(&self.table).await?, None),
+                Check::Sealed(seal) => (session.read_history(&self.table).await?, Some(seal)),
             };
-            let plan = plan::plan(
-                self.migrations,
-                history.as_deref().unwrap_or_default(),
-                self.policy,
-            )?;
-            if plan.up_to(to).is_empty() {
+            let rows = history.as_deref().unwrap_or_default();
+            let plan = plan::plan(self.migrations, rows, self.policy)?;
+            // A seal that disagrees with the very rows it stands for was bypassed (triggers
+            // turned off for a restore, say): the lock is taken to recompute it.
+            let reseal = seal.is_some_and(|seal| seal != Seal::of_rows(rows));
+            if plan.up_to(to).is_empty() && !reseal {
                 tracing::debug!(table = %self.table, "migrations up to date");
                 session.finish(false).await;
                 return Ok(Report::default());
+            }
+            if reseal {
+                tracing::info!(table = %self.table, "the seal of the history table disagrees with its rows; recomputing it");
             }
         }
         let up_to = match op {
@@ -314,6 +323,14 @@ impl Migrator {
     /// the checksum of its file (then nothing is pending and nothing has drifted), from one
     /// small query instead of every row.
     async fn summarise<S: Session>(&self, session: &mut S) -> Check {
+        match session.read_seal(&self.table).await {
+            Ok(Some(seal)) if seal == self.migrations.seal() => return Check::UpToDate,
+            Ok(Some(seal)) => return Check::Sealed(seal),
+            Ok(None) => {}
+            Err(error) => {
+                tracing::debug!(table = %self.table, %error, "no seal of the history; reading its summary");
+            }
+        }
         match session.history_summary(&self.table).await {
             Ok(Some(summary)) if summary.matches(self.migrations) => Check::UpToDate,
             Ok(Some(_)) => Check::ReadAll,
@@ -612,7 +629,9 @@ impl Migrator {
                     Check::NoHistory => {}
                     // Without a target or extra rows to ignore, "nothing pending" is what the
                     // summary tells; otherwise it takes the whole history.
-                    Check::ReadAll if to.is_some() || self.policy.ignore_missing => {
+                    Check::ReadAll | Check::Sealed(_)
+                        if to.is_some() || self.policy.ignore_missing =>
+                    {
                         if let Some(history) = session.read_history(&self.table).await? {
                             if plan::plan(self.migrations, &history, self.policy)?
                                 .up_to(to)
@@ -622,7 +641,7 @@ impl Migrator {
                             }
                         }
                     }
-                    Check::ReadAll => {}
+                    Check::ReadAll | Check::Sealed(_) => {}
                 }
             }
             let taken = match &lease {

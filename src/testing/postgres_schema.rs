@@ -262,7 +262,12 @@ impl Inspect for PgPool {
             .fetch_all(&mut *conn)
             .await?
         {
-            let name = qualified(&text(&row, 0)?, &text(&row, 1)?);
+            let (schema, function) = (text(&row, 0)?, text(&row, 1)?);
+            // The seal's trigger function is named after its table.
+            if skips(&schema, &function) {
+                continue;
+            }
+            let name = qualified(&schema, &function);
             let arguments = text(&row, 2)?;
             let definition = text(&row, 5)?;
             lines.insert(match text(&row, 3)?.as_str() {

@@ -17,6 +17,7 @@ use crate::migration::{Migration, Script};
 use crate::migrator::{Migrator, Op};
 use crate::operations::{MigrationStatus, Operation, PlannedStep};
 use crate::report::Report;
+use crate::seal::Seal;
 use crate::statements::{self, Dialect, Statement};
 use crate::summary::Summary;
 use crate::Error;
@@ -301,6 +302,25 @@ pub trait Session: Send {
         &mut self,
         table: &HistoryTable,
     ) -> impl Future<Output = Result<Option<Summary>, sqlx::Error>> + Send;
+
+    /// The seal row of the history (see [`Seal`]), when there is one to trust; `Ok(None)`
+    /// where the backend keeps no seal.
+    fn read_seal(
+        &mut self,
+        table: &HistoryTable,
+    ) -> impl Future<Output = Result<Option<Seal>, sqlx::Error>> + Send {
+        let _ = table;
+        async { Ok(None) }
+    }
+
+    /// Creates the seal table and its triggers where missing and recomputes the seal from
+    /// the history (called under the lock, after [`Session::create_history`]). A failure
+    /// leaves no seal behind (so that nothing trusts a seal that the triggers may not keep)
+    /// and does not stop the run: start-ups then read the summary instead.
+    fn install_seal(&mut self, table: &HistoryTable) -> impl Future<Output = ()> + Send {
+        let _ = table;
+        async {}
+    }
 
     /// One attempt at the migration lock: `true` when this session now holds it.
     fn try_lock(

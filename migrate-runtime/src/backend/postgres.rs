@@ -22,6 +22,7 @@ use crate::migration::Migration;
 use crate::migrator::{Migrator, Op};
 use crate::operations::{MigrationStatus, Operation, PlannedStep};
 use crate::report::Report;
+use crate::seal::{seal_table, PgSealSql, Seal};
 use crate::statements::Dialect;
 use crate::summary::{parse_versions, Checksums, Summary};
 use crate::Error;
@@ -137,6 +138,43 @@ impl Session for PgSession {
                 .and_then(|v| parse_versions(&v)),
             checksums: row.try_get::<Option<Vec<u8>>, _>(3)?.map(Checksums::Sha256),
         }))
+    }
+
+    async fn read_seal(&mut self, table: &HistoryTable) -> Result<Option<Seal>, sqlx::Error> {
+        let Some(seal) = seal_table(table) else {
+            return Ok(None);
+        };
+        let row = sqlx::raw_sql(AssertSqlSafe(PgSealSql::new(table, &seal).check))
+            .fetch_optional(&mut **self.conn())
+            .await?;
+        row.map(|row| {
+            Ok(Seal {
+                rows: row.try_get(0)?,
+                // The bits of the digest, kept in a signed column.
+                digest: row.try_get::<i64, _>(1)? as u64,
+            })
+        })
+        .transpose()
+    }
+
+    async fn install_seal(&mut self, table: &HistoryTable) {
+        let Some(seal) = seal_table(table) else {
+            return;
+        };
+        let sql = PgSealSql::new(table, &seal);
+        // One message: an implicit transaction, rolled back whole if a statement fails.
+        if let Err(error) = self.execute_plain(sql.install).await {
+            tracing::warn!(
+                table = %table,
+                %error,
+                "cannot keep the seal of the history table (its triggers need PostgreSQL 14 or later \
+                 and the right to create functions); start-ups with nothing to do read a summary of \
+                 every history row instead"
+            );
+            if let Err(error) = self.execute_plain(sql.clear).await {
+                tracing::debug!(%error, "no seal to clear");
+            }
+        }
     }
 
     async fn try_lock(&mut self, table: &HistoryTable) -> Result<bool, Error> {
