@@ -152,7 +152,8 @@ impl PgSealSql {
                      UPDATE {sealed} SET row_count = row_count + 1, digest = digest # {new};\n\
                    ELSIF TG_OP = 'DELETE' THEN\n\
                      UPDATE {sealed} SET row_count = row_count - 1, digest = digest # {old};\n\
-                   ELSE\n\
+                   ELSIF (OLD.version, OLD.checksum, OLD.success) \
+                     IS DISTINCT FROM (NEW.version, NEW.checksum, NEW.success) THEN\n\
                      UPDATE {sealed} SET digest = digest # {old} # {new};\n\
                    END IF;\n\
                    RETURN NULL;\n\
@@ -181,7 +182,9 @@ impl PgSealSql {
     }
 }
 
-/// The statements of the seal on MySQL and MariaDB.
+/// The statements of the seal on MySQL and MariaDB. An update that leaves the hashed
+/// columns as they were (the progress of a migration run statement by statement) skips
+/// the seal.
 #[cfg(any(feature = "mysql", test))]
 pub(crate) struct MySqlSealSql {
     /// Reads the seal row; no row when the seal cannot be trusted.
@@ -233,7 +236,9 @@ impl MySqlSealSql {
                 ),
                 format!(
                     "CREATE TRIGGER {} AFTER UPDATE ON {history} FOR EACH ROW \
-                     UPDATE {sealed} SET digest = digest ^ {old} ^ {new} WHERE id = 1",
+                     UPDATE {sealed} SET digest = digest ^ {old} ^ {new} WHERE id = 1 \
+                     AND NOT (OLD.version <=> NEW.version AND OLD.checksum <=> NEW.checksum \
+                     AND OLD.success <=> NEW.success)",
                     trigger("_u")
                 ),
                 format!(
