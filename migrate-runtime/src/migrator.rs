@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::backend::lease::{owner_token, LeaseSql};
-use crate::backend::{self, CodeError, Outcome, Pool, Session, StepError};
+use crate::backend::{self, CodeError, Outcome, Pool, Session, StepError, Wait};
 use crate::code::{Backend, Code};
 use crate::history::{AppliedMigration, HistoryTable};
 use crate::migration::Script;
@@ -587,6 +587,30 @@ impl Migrator {
         }
     }
 
+    /// Whether another runner has applied everything up to `to` meanwhile (checked by a
+    /// waiting runner whenever the lock may have been released).
+    async fn applied_meanwhile<S: Session>(
+        &self,
+        session: &mut S,
+        to: Option<i64>,
+    ) -> Result<bool, Error> {
+        match self.summarise(session).await {
+            Check::UpToDate => Ok(true),
+            Check::NoHistory => Ok(false),
+            // Without a target or extra rows to ignore, "nothing pending" is what the summary
+            // tells; otherwise it takes the whole history.
+            Check::ReadAll | Check::Sealed(_) if to.is_some() || self.policy.ignore_missing => {
+                match session.read_history(&self.table).await? {
+                    Some(history) => Ok(plan::plan(self.migrations, &history, self.policy)?
+                        .up_to(to)
+                        .is_empty()),
+                    None => Ok(false),
+                }
+            }
+            Check::ReadAll | Check::Sealed(_) => Ok(false),
+        }
+    }
+
     /// Polls the lock (or the lease) with exponential backoff (10 ms doubling to 100 ms, with
     /// jitter) until it is taken or the deadline passes. Between attempts a waiting runner
     /// waits for the holder to release the lock, for at most that backoff
@@ -595,9 +619,11 @@ impl Migrator {
     /// `CREATE INDEX CONCURRENTLY` in the runner that holds it.
     ///
     /// With `up_to` (the target of an `up`), a waiting runner also checks the history
-    /// between attempts (its summary, see [`Migrator::summarise`]), and returns `None` as
-    /// soon as another runner has applied everything it would: the waiters of a deployment
-    /// finish when the first runner does, not one backoff later.
+    /// between attempts (its seal or summary, see [`Migrator::summarise`]), and returns
+    /// `None` as soon as another runner has applied everything it would: the waiters of a
+    /// deployment finish when the first runner does, not one backoff later. A wait that ran
+    /// out with the lock still held (PostgreSQL can tell) is followed by the next wait at
+    /// once, without that check or another attempt.
     async fn lock<S: Session>(
         &self,
         session: &mut S,
@@ -622,42 +648,31 @@ impl Migrator {
         let mut delay = Duration::from_millis(10);
         let mut attempts = 0u32;
         let mut prepared = false;
+        // Whether the last wait ended with the lock still held: then the history cannot
+        // have changed in a way worth a look, nor can the lock be taken.
+        let mut still_held = false;
         loop {
-            if let (Some(to), true) = (up_to, attempts > 0) {
-                match self.summarise(session).await {
-                    Check::UpToDate => return Ok(None),
-                    Check::NoHistory => {}
-                    // Without a target or extra rows to ignore, "nothing pending" is what the
-                    // summary tells; otherwise it takes the whole history.
-                    Check::ReadAll | Check::Sealed(_)
-                        if to.is_some() || self.policy.ignore_missing =>
-                    {
-                        if let Some(history) = session.read_history(&self.table).await? {
-                            if plan::plan(self.migrations, &history, self.policy)?
-                                .up_to(to)
-                                .is_empty()
-                            {
-                                return Ok(None);
-                            }
+            if !still_held {
+                if let (Some(to), true) = (up_to, attempts > 0) {
+                    if self.applied_meanwhile(session, to).await? {
+                        return Ok(None);
+                    }
+                }
+                let taken = match &lease {
+                    None => session.try_lock(&self.table).await?,
+                    Some((sql, _)) => {
+                        if !prepared {
+                            prepared = session.prepare_lease(sql).await?;
                         }
+                        prepared && session.try_lease(sql).await?
                     }
-                    Check::ReadAll | Check::Sealed(_) => {}
+                };
+                if taken {
+                    tracing::debug!(table = %self.table, attempts, waited_ms = started.elapsed().as_millis() as u64, "took the migration lock");
+                    break;
                 }
+                attempts += 1;
             }
-            let taken = match &lease {
-                None => session.try_lock(&self.table).await?,
-                Some((sql, _)) => {
-                    if !prepared {
-                        prepared = session.prepare_lease(sql).await?;
-                    }
-                    prepared && session.try_lease(sql).await?
-                }
-            };
-            if taken {
-                tracing::debug!(table = %self.table, attempts, waited_ms = started.elapsed().as_millis() as u64, "took the migration lock");
-                break;
-            }
-            attempts += 1;
             let waited = started.elapsed();
             if waited >= self.lock_timeout {
                 let holder = match &lease {
@@ -670,14 +685,17 @@ impl Migrator {
                     holder,
                 });
             }
-            if attempts == 1 {
+            if attempts == 1 && !still_held {
                 tracing::info!(table = %self.table, "waiting for another runner's migration lock");
             }
             let wait = jitter(delay).min(self.lock_timeout - waited);
-            match &lease {
-                None => session.wait_for_unlock(&self.table, wait).await,
-                Some(_) => tokio::time::sleep(wait).await,
-            }
+            still_held = match &lease {
+                None => session.wait_for_unlock(&self.table, wait).await == Wait::StillHeld,
+                Some(_) => {
+                    tokio::time::sleep(wait).await;
+                    false
+                }
+            };
             delay = (delay * 2).min(Duration::from_millis(100));
         }
         let Some((sql, owner)) = lease else {

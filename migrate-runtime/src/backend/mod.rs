@@ -277,6 +277,18 @@ fn is_creation_race(error: &sqlx::Error) -> bool {
     })
 }
 
+/// How a [`Session::wait_for_unlock`] ended.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Wait {
+    /// The lock was free, or was released during the wait.
+    Released,
+    /// The wait ran out with the lock still held: nothing to check before the next one.
+    StillHeld,
+    /// The session cannot tell (it slept).
+    Unknown,
+}
+
 /// What applying one migration led to.
 #[doc(hidden)]
 pub enum Outcome {
@@ -335,9 +347,12 @@ pub trait Session: Send {
         &mut self,
         table: &HistoryTable,
         max: Duration,
-    ) -> impl Future<Output = ()> + Send {
+    ) -> impl Future<Output = Wait> + Send {
         let _ = table;
-        tokio::time::sleep(max)
+        async move {
+            tokio::time::sleep(max).await;
+            Wait::Unknown
+        }
     }
 
     /// Who holds the lock, when the database can tell.

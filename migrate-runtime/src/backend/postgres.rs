@@ -15,7 +15,7 @@ use sqlx::{AssertSqlSafe, FromRow, Postgres, Row};
 use super::{
     char_to_byte, history_from_rows, locate, migration_error, pg_literal as lit, plain_sql_methods,
     pool_entry_points, run_code_method, sealed, select_history, BoxFuture, HistoryRow, Outcome,
-    Pool, PoolExecutor, Session, StepError,
+    Pool, PoolExecutor, Session, StepError, Wait,
 };
 use crate::history::{AppliedMigration, HistoryTable};
 use crate::migration::Migration;
@@ -186,7 +186,7 @@ impl Session for PgSession {
         Ok(self.locked)
     }
 
-    async fn wait_for_unlock(&mut self, table: &HistoryTable, max: Duration) {
+    async fn wait_for_unlock(&mut self, table: &HistoryTable, max: Duration) -> Wait {
         // A shared lock on the same key is granted as soon as the holder releases its
         // exclusive one; it is let go in the same statement. The wait is bounded by a
         // `lock_timeout` local to this statement's implicit transaction, rather than
@@ -201,12 +201,15 @@ impl Session for PgSession {
         );
         let started = Instant::now();
         match self.execute_plain(sql).await {
-            Ok(_) => {}
+            Ok(_) => Wait::Released,
             // 55P03 lock_not_available: the holder still holds it.
-            Err(sqlx::Error::Database(db)) if db.code().as_deref() == Some("55P03") => {}
+            Err(sqlx::Error::Database(db)) if db.code().as_deref() == Some("55P03") => {
+                Wait::StillHeld
+            }
             Err(error) => {
                 tracing::debug!(%error, "waiting for the advisory lock failed; sleeping instead");
                 tokio::time::sleep(max.saturating_sub(started.elapsed())).await;
+                Wait::Unknown
             }
         }
     }
