@@ -307,8 +307,13 @@ async fn main() -> ExitCode {
                 "{} cores, {}, {}; migrate at {}",
                 machine.nproc, machine.memory, machine.cpu, machine.migrate_commit
             );
-            let (fresh, fresh_relaxed, noop, skipped) =
-                bench::fresh_and_noop(&servers, &options, &dbs).await;
+            let bench::FreshAndNoop {
+                fresh,
+                relaxed: fresh_relaxed,
+                noop,
+                noop_unsealed,
+                skipped,
+            } = bench::fresh_and_noop(&servers, &options, &dbs).await;
             let contention = if contention && dbs.contains(&db::Db::Postgres) {
                 bench::contention(&servers, &options).await
             } else {
@@ -328,6 +333,7 @@ async fn main() -> ExitCode {
                 fresh,
                 fresh_relaxed,
                 noop,
+                noop_unsealed,
                 contention,
             };
             let elapsed = started.elapsed().as_secs_f64();
