@@ -147,7 +147,9 @@ pub struct Migrations {
     source: &'static str,
     dir: &'static str,
     list: &'static [&'static Migration],
-    /// Their seal, computed at the first no-op check.
+    /// The digest of their seal, as `embed_migrations!` computed it.
+    sealed: Option<u64>,
+    /// Their seal, computed at the first no-op check when the macro did not.
     seal: OnceLock<Seal>,
 }
 
@@ -162,8 +164,33 @@ impl Migrations {
             source,
             dir,
             list,
+            sealed: None,
             seal: OnceLock::new(),
         }
+    }
+
+    /// [`Migrations::new`] with the digest of their seal, computed at compile time so that
+    /// no start-up spends time on it.
+    #[doc(hidden)]
+    pub const fn sealed(
+        source: &'static str,
+        dir: &'static str,
+        list: &'static [&'static Migration],
+        digest: u64,
+    ) -> Self {
+        Migrations {
+            source,
+            dir,
+            list,
+            sealed: Some(digest),
+            seal: OnceLock::new(),
+        }
+    }
+
+    /// The digest `embed_migrations!` computed, if it did.
+    #[doc(hidden)]
+    pub fn embedded_seal(&self) -> Option<u64> {
+        self.sealed
     }
 
     /// The absolute path of that directory on the machine that compiled the binary: where
@@ -197,10 +224,16 @@ impl Migrations {
         self.list
     }
 
-    /// The seal of a history that holds exactly these migrations (see [`Seal`]), computed
-    /// once.
+    /// The seal of a history that holds exactly these migrations (see [`Seal`]): from the
+    /// macro, or computed once.
     pub(crate) fn seal(&self) -> Seal {
-        *self.seal.get_or_init(|| Seal::of_migrations(self))
+        match self.sealed {
+            Some(digest) => Seal {
+                rows: i64::try_from(self.list.len()).unwrap_or(i64::MAX),
+                digest,
+            },
+            None => *self.seal.get_or_init(|| Seal::of_migrations(self)),
+        }
     }
 
     /// The migration with this version, if embedded.
