@@ -593,8 +593,14 @@ impl Migrator {
         &self,
         session: &mut S,
         to: Option<i64>,
+        seal: Option<Seal>,
     ) -> Result<bool, Error> {
-        match self.summarise(session).await {
+        let check = match seal {
+            Some(seal) if seal == self.migrations.seal() => Check::UpToDate,
+            Some(seal) => Check::Sealed(seal),
+            None => self.summarise(session).await,
+        };
+        match check {
             Check::UpToDate => Ok(true),
             Check::NoHistory => Ok(false),
             // Without a target or extra rows to ignore, "nothing pending" is what the summary
@@ -651,10 +657,15 @@ impl Migrator {
         // Whether the last wait ended with the lock still held: then the history cannot
         // have changed in a way worth a look, nor can the lock be taken.
         let mut still_held = false;
+        // The seal read together with the release, if any.
+        let mut released_seal = None;
         loop {
             if !still_held {
                 if let (Some(to), true) = (up_to, attempts > 0) {
-                    if self.applied_meanwhile(session, to).await? {
+                    if self
+                        .applied_meanwhile(session, to, released_seal.take())
+                        .await?
+                    {
                         return Ok(None);
                     }
                 }
@@ -689,13 +700,17 @@ impl Migrator {
                 tracing::info!(table = %self.table, "waiting for another runner's migration lock");
             }
             let wait = jitter(delay).min(self.lock_timeout - waited);
-            still_held = match &lease {
-                None => session.wait_for_unlock(&self.table, wait).await == Wait::StillHeld,
+            let outcome = match &lease {
+                None => session.wait_for_unlock(&self.table, wait).await,
                 Some(_) => {
                     tokio::time::sleep(wait).await;
-                    false
+                    Wait::Unknown
                 }
             };
+            still_held = outcome == Wait::StillHeld;
+            if let Wait::Released(seal) = outcome {
+                released_seal = seal;
+            }
             delay = (delay * 2).min(Duration::from_millis(100));
         }
         let Some((sql, owner)) = lease else {

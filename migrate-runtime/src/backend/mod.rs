@@ -281,8 +281,9 @@ fn is_creation_race(error: &sqlx::Error) -> bool {
 #[doc(hidden)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Wait {
-    /// The lock was free, or was released during the wait.
-    Released,
+    /// The lock was free, or was released during the wait; with the seal of the history
+    /// when the session read it in the same round trip.
+    Released(Option<Seal>),
     /// The wait ran out with the lock still held: nothing to check before the next one.
     StillHeld,
     /// The session cannot tell (it slept).

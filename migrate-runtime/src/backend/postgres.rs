@@ -193,19 +193,38 @@ impl Session for PgSession {
         // blocking for good: a session waiting inside a statement keeps a snapshot, which a
         // `CREATE INDEX CONCURRENTLY` of the holder waits for, so each wait ends by itself
         // and delays such an index by at most `max`.
+        //
+        // Once granted, the same message reads the seal, so that a waiter learns in one
+        // round trip that the holder applied everything (the statements after a timed-out
+        // wait do not run).
         let key = table.lock_key();
-        let sql = format!(
+        let mut sql = format!(
             "SET LOCAL lock_timeout = '{}ms'; \
              SELECT pg_advisory_lock_shared({key}), pg_advisory_unlock_shared({key})",
             max.as_millis().clamp(1, 60_000)
         );
+        if let Some(seal) = seal_table(table) {
+            sql.push_str(";\n");
+            sql.push_str(&PgSealSql::new(table, &seal).check);
+        }
         let started = Instant::now();
-        match self.execute_plain(sql).await {
-            Ok(_) => Wait::Released,
+        let result = sqlx::raw_sql(AssertSqlSafe(sql))
+            .fetch_all(&mut **self.conn())
+            .await;
+        match result {
+            // The seal's row is the one with its columns; the lock's row has others.
+            Ok(rows) => Wait::Released(rows.iter().find_map(|row| {
+                Some(Seal {
+                    rows: row.try_get("row_count").ok()?,
+                    digest: row.try_get::<i64, _>("digest").ok()? as u64,
+                })
+            })),
             // 55P03 lock_not_available: the holder still holds it.
             Err(sqlx::Error::Database(db)) if db.code().as_deref() == Some("55P03") => {
                 Wait::StillHeld
             }
+            // The lock was granted; there is no seal to read (yet).
+            Err(error) if is_missing_table(&error) => Wait::Released(None),
             Err(error) => {
                 tracing::debug!(%error, "waiting for the advisory lock failed; sleeping instead");
                 tokio::time::sleep(max.saturating_sub(started.elapsed())).await;
