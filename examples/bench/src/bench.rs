@@ -54,7 +54,7 @@ impl Options {
             noop_warmup: 10,
             fresh_reps: 5,
             fresh_budget_s: 45.0,
-            contention_rounds: 3,
+            contention_rounds: 9,
             contention_runners: 32,
             contention_n: 100,
             contention_timeout_s: 60,
