@@ -289,15 +289,14 @@ impl Migrator {
             };
             let rows = history.as_deref().unwrap_or_default();
             let plan = plan::plan(self.migrations, rows, self.policy)?;
-            // A seal that disagrees with the very rows it stands for was bypassed (triggers
-            // turned off for a restore, say): the lock is taken to recompute it.
-            let reseal = seal.is_some_and(|seal| seal != Seal::of_rows(rows));
-            if plan.up_to(to).is_empty() && !reseal {
-                tracing::debug!(table = %self.table, "migrations up to date");
-                session.finish(false).await;
-                return Ok(Report::default());
-            }
-            if reseal {
+            if plan.up_to(to).is_empty() {
+                // A seal that disagrees with the very rows it stands for was bypassed
+                // (triggers turned off for a restore, say): the lock is taken to recompute it.
+                if !seal.is_some_and(|seal| seal != Seal::of_rows(rows)) {
+                    tracing::debug!(table = %self.table, "migrations up to date");
+                    session.finish(false).await;
+                    return Ok(Report::default());
+                }
                 tracing::info!(table = %self.table, "the seal of the history table disagrees with its rows; recomputing it");
             }
         }

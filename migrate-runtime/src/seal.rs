@@ -19,7 +19,9 @@ use std::fmt;
 
 use sha2::{Digest, Sha256};
 
-use crate::history::{AppliedMigration, HistoryTable};
+use crate::history::AppliedMigration;
+#[cfg(any(feature = "postgres", feature = "mysql", test))]
+use crate::history::HistoryTable;
 use crate::migration::Migrations;
 
 /// The number of history rows and the XOR of their [`row_hash`]es.
@@ -39,9 +41,9 @@ impl fmt::Display for Seal {
 }
 
 impl Seal {
-    /// Adds (or, the same operation, removes) one row.
-    fn toggle(&mut self, version: i64, checksum: &[u8], success: bool, added: bool) {
-        self.rows += if added { 1 } else { -1 };
+    /// Adds one row.
+    fn add(&mut self, version: i64, checksum: &[u8], success: bool) {
+        self.rows += 1;
         self.digest ^= row_hash(version, checksum, success);
     }
 
@@ -49,7 +51,7 @@ impl Seal {
     pub(crate) fn of_rows(rows: &[AppliedMigration]) -> Seal {
         let mut seal = Seal::default();
         for row in rows {
-            seal.toggle(row.version, &row.checksum, row.success, true);
+            seal.add(row.version, &row.checksum, row.success);
         }
         seal
     }
@@ -59,7 +61,7 @@ impl Seal {
     pub(crate) fn of_migrations(migrations: &Migrations) -> Seal {
         let mut seal = Seal::default();
         for migration in migrations.iter() {
-            seal.toggle(migration.version(), migration.checksum(), true, true);
+            seal.add(migration.version(), migration.checksum(), true);
         }
         seal
     }
@@ -81,6 +83,7 @@ pub(crate) fn row_hash(version: i64, checksum: &[u8], success: bool) -> u64 {
 
 /// The seal table of `table`, `None` when its name would be the history table's own (a
 /// 63-byte name ending in `_seal`).
+#[cfg(any(feature = "postgres", feature = "mysql", test))]
 pub(crate) fn seal_table(table: &HistoryTable) -> Option<HistoryTable> {
     let seal = table.seal_table();
     (seal != *table).then_some(seal)
@@ -105,13 +108,22 @@ fn mysql_row_hash(r: &str) -> String {
     )
 }
 
+/// The seal's two triggers on PostgreSQL, where trigger names are per table.
+#[cfg(any(feature = "postgres", test))]
+const PG_TRIGGERS: [&str; 2] = ["migrate_seal", "migrate_seal_truncate"];
+
+/// The history table as a `regclass` literal. Identifiers are validated
+/// (`[A-Za-z_][A-Za-z0-9_]*`), so they are safe inside quotes and dollar quotes alike.
+#[cfg(any(feature = "postgres", test))]
+fn pg_regclass(table: &HistoryTable) -> String {
+    format!("'{}'::regclass", table.quoted('"'))
+}
+
 /// The statements of the seal on PostgreSQL. The triggers fire `ALWAYS`, also in sessions
 /// with `session_replication_role = replica` (logical replication, some restore tools),
 /// which would otherwise change the history unseen.
 #[cfg(any(feature = "postgres", test))]
 pub(crate) struct PgSealSql {
-    /// Reads the seal row; no row when the seal cannot be trusted.
-    pub check: String,
     /// Creates the seal table, its trigger function and triggers where missing, and
     /// recomputes the row from the history, in one implicit transaction.
     pub install: String,
@@ -121,24 +133,29 @@ pub(crate) struct PgSealSql {
 
 #[cfg(any(feature = "postgres", test))]
 impl PgSealSql {
+    /// Reads the seal row; no row when the seal cannot be trusted. Run at every start-up,
+    /// so built apart from the installation's statements.
+    pub(crate) fn check(table: &HistoryTable, seal: &HistoryTable) -> String {
+        let regclass = pg_regclass(table);
+        let sealed = seal.quoted('"');
+        let [row_trigger, truncate_trigger] = PG_TRIGGERS;
+        format!(
+            "SELECT s.row_count, s.digest FROM {sealed} s \
+             WHERE s.id = 1 AND s.history = {regclass} \
+             AND (SELECT count(*) FROM pg_trigger t WHERE t.tgrelid = s.history \
+                  AND t.tgname IN ('{row_trigger}', '{truncate_trigger}') \
+                  AND t.tgenabled IN ('O', 'A')) = 2"
+        )
+    }
+
     pub(crate) fn new(table: &HistoryTable, seal: &HistoryTable) -> PgSealSql {
         let history = table.quoted('"');
-        // Identifiers are validated (`[A-Za-z_][A-Za-z0-9_]*`), so they are safe inside
-        // quotes and dollar quotes alike.
-        let regclass = format!("'{history}'::regclass");
+        let regclass = pg_regclass(table);
         let sealed = seal.quoted('"');
         let function = sealed.clone();
-        // Trigger names are per table on PostgreSQL.
-        let [row_trigger, truncate_trigger] = ["migrate_seal", "migrate_seal_truncate"];
+        let [row_trigger, truncate_trigger] = PG_TRIGGERS;
         let (new, old) = (pg_row_hash("NEW"), pg_row_hash("OLD"));
         PgSealSql {
-            check: format!(
-                "SELECT s.row_count, s.digest FROM {sealed} s \
-                 WHERE s.id = 1 AND s.history = {regclass} \
-                 AND (SELECT count(*) FROM pg_trigger t WHERE t.tgrelid = s.history \
-                      AND t.tgname IN ('{row_trigger}', '{truncate_trigger}') \
-                      AND t.tgenabled IN ('O', 'A')) = 2"
-            ),
             install: format!(
                 "CREATE TABLE IF NOT EXISTS {sealed} (\
                    id INTEGER PRIMARY KEY CHECK (id = 1), history REGCLASS NOT NULL, \
@@ -187,8 +204,6 @@ impl PgSealSql {
 /// the seal.
 #[cfg(any(feature = "mysql", test))]
 pub(crate) struct MySqlSealSql {
-    /// Reads the seal row; no row when the seal cannot be trusted.
-    pub check: String,
     /// Creates the seal table.
     pub create: String,
     /// Creates each trigger (each fails with error 1359 when it exists).
@@ -199,30 +214,43 @@ pub(crate) struct MySqlSealSql {
     pub clear: String,
 }
 
+/// The history table's creation time on MySQL. When the history table is dropped, its
+/// triggers go with it: the seal keeps this time, so that a table recreated behind its back
+/// is not trusted.
+#[cfg(any(feature = "mysql", test))]
+fn mysql_created(table: &HistoryTable) -> String {
+    let schema = table
+        .schema()
+        .map_or_else(|| "DATABASE()".to_owned(), |s| format!("'{s}'"));
+    format!(
+        "(SELECT t.CREATE_TIME FROM information_schema.TABLES t \
+          WHERE t.TABLE_SCHEMA = {schema} AND t.TABLE_NAME = '{}')",
+        table.name()
+    )
+}
+
 #[cfg(any(feature = "mysql", test))]
 impl MySqlSealSql {
+    /// Reads the seal row; no row when the seal cannot be trusted. TRUNCATE does not fire
+    /// triggers on MySQL: an empty history is never trusted.
+    pub(crate) fn check(table: &HistoryTable, seal: &HistoryTable) -> String {
+        format!(
+            "SELECT s.row_count, s.digest FROM {} s \
+             WHERE s.id = 1 AND s.history_created <=> {} \
+             AND EXISTS (SELECT 1 FROM {})",
+            seal.quoted('`'),
+            mysql_created(table),
+            table.quoted('`')
+        )
+    }
+
     pub(crate) fn new(table: &HistoryTable, seal: &HistoryTable) -> MySqlSealSql {
         let history = table.quoted('`');
         let sealed = seal.quoted('`');
-        // When the history table is dropped, its triggers go with it: the seal keeps the
-        // table's creation time, so that a table recreated behind its back is not trusted.
-        let schema = table
-            .schema()
-            .map_or_else(|| "DATABASE()".to_owned(), |s| format!("'{s}'"));
-        let created = format!(
-            "(SELECT t.CREATE_TIME FROM information_schema.TABLES t \
-              WHERE t.TABLE_SCHEMA = {schema} AND t.TABLE_NAME = '{}')",
-            table.name()
-        );
+        let created = mysql_created(table);
         let trigger = |suffix: &str| seal.suffixed(suffix).quoted('`');
         let (new, old) = (mysql_row_hash("NEW"), mysql_row_hash("OLD"));
         MySqlSealSql {
-            // TRUNCATE does not fire triggers on MySQL: an empty history is never trusted.
-            check: format!(
-                "SELECT s.row_count, s.digest FROM {sealed} s \
-                 WHERE s.id = 1 AND s.history_created <=> {created} \
-                 AND EXISTS (SELECT 1 FROM {history})"
-            ),
             create: format!(
                 "CREATE TABLE IF NOT EXISTS {sealed} (id INT PRIMARY KEY, \
                  row_count BIGINT NOT NULL, digest BIGINT UNSIGNED NOT NULL, \
@@ -327,11 +355,10 @@ mod tests {
         let table = HistoryTable::parse("app.hist").unwrap();
         let seal = seal_table(&table).unwrap();
         let pg = PgSealSql::new(&table, &seal);
-        assert!(pg.check.contains("FROM \"app\".\"hist_seal\" s"));
+        assert!(PgSealSql::check(&table, &seal).contains("FROM \"app\".\"hist_seal\" s"));
         assert!(pg.install.contains("ON \"app\".\"hist\""));
         let my = MySqlSealSql::new(&table, &seal);
-        assert!(my
-            .check
+        assert!(MySqlSealSql::check(&table, &seal)
             .contains("TABLE_SCHEMA = 'app' AND t.TABLE_NAME = 'hist'"));
         assert!(my.triggers[0]
             .starts_with("CREATE TRIGGER `app`.`hist_seal_i` AFTER INSERT ON `app`.`hist`"));

@@ -147,7 +147,7 @@ impl Session for MySqlSession {
             return Ok(None);
         };
         // Prepared once per connection, like the summary.
-        let row = sqlx::query(AssertSqlSafe(MySqlSealSql::new(table, &seal).check))
+        let row = sqlx::query(AssertSqlSafe(MySqlSealSql::check(table, &seal)))
             .fetch_optional(&mut **self.conn())
             .await?;
         row.map(|row| {

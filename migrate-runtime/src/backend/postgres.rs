@@ -144,7 +144,7 @@ impl Session for PgSession {
         let Some(seal) = seal_table(table) else {
             return Ok(None);
         };
-        let row = sqlx::raw_sql(AssertSqlSafe(PgSealSql::new(table, &seal).check))
+        let row = sqlx::raw_sql(AssertSqlSafe(PgSealSql::check(table, &seal)))
             .fetch_optional(&mut **self.conn())
             .await?;
         row.map(|row| {
@@ -205,7 +205,7 @@ impl Session for PgSession {
         );
         if let Some(seal) = seal_table(table) {
             sql.push_str(";\n");
-            sql.push_str(&PgSealSql::new(table, &seal).check);
+            sql.push_str(&PgSealSql::check(table, &seal));
         }
         let started = Instant::now();
         let result = sqlx::raw_sql(AssertSqlSafe(sql))
