@@ -84,8 +84,6 @@ async fn an_up_to_date_database_is_recognised_from_one_summary_row() {
         return;
     };
     truncated::migrations::run(&pool).await.expect("migrate");
-    // As in a database without the seal (see `tests/seal.rs`), which is read instead.
-    migrate_tests::drop_mysql_seal(&pool).await;
     // Without this column the whole history cannot be read, but its summary can.
     sqlx::query("ALTER TABLE _migrate_history DROP COLUMN error")
         .execute(&pool)

@@ -92,8 +92,6 @@ async fn an_up_to_date_database_is_recognised_from_one_summary_row() {
     };
     let pool = db.pool().await;
     truncated::migrations::run(&pool).await.expect("migrate");
-    // As in a database without the seal (see `tests/seal.rs`), which is read instead.
-    migrate_tests::drop_pg_seal(&pool).await;
     // An update moves row 1 after row 2 in the heap, so the rows are read out of order.
     sqlx::query("UPDATE _migrate_history SET duration_us = duration_us + 1 WHERE version = 1")
         .execute(&pool)

@@ -22,21 +22,6 @@ fn checksum(content: &str) -> [u8; 32] {
     Sha256::digest(body.replace("\r\n", "\n").as_bytes()).into()
 }
 
-/// The hash of a migration's history row once it is applied: the first 8 bytes
-/// (big-endian) of SHA-256 over its version (8 bytes, big-endian), its checksum and the byte
-/// 1 (success). The XOR over all migrations is the seal the runtime compares with the one in
-/// the database. Keep in step with `row_hash` in `migrate-runtime/src/seal.rs`.
-fn seal_hash(version: i64, checksum: &[u8; 32]) -> u64 {
-    let mut hasher = Sha256::new();
-    hasher.update(version.to_be_bytes());
-    hasher.update(checksum);
-    hasher.update([1u8]);
-    let digest = hasher.finalize();
-    let mut first = [0u8; 8];
-    first.copy_from_slice(&digest[..8]);
-    u64::from_be_bytes(first)
-}
-
 /// `V<version>_<DESCRIPTION>`: the name of the item for one migration.
 fn item_name(version: i64, description: &str) -> Ident {
     let upper: String = description
@@ -139,7 +124,6 @@ pub fn expand(input: &Input, set: &Set) -> TokenStream {
     }
     let mut items = Vec::with_capacity(set.migrations.len());
     let mut names = Vec::with_capacity(set.migrations.len());
-    let mut seal = 0u64;
     for migration in &set.migrations {
         let ident = item_name(migration.version, &migration.description);
         let version = migration.version;
@@ -165,7 +149,6 @@ pub fn expand(input: &Input, set: &Set) -> TokenStream {
             (up, down)
         };
         let sum = checksum(&migration.up.content);
-        seal ^= seal_hash(version, &sum);
         let doc = match &migration.down {
             _ if migration.up.role == Role::Rust => format!(
                 "Migration {version} `{description}`: written in Rust in `{}`{}.",
@@ -207,7 +190,7 @@ pub fn expand(input: &Input, set: &Set) -> TokenStream {
 
             /// Every migration, in version order.
             pub static MIGRATIONS: ::migrate::Migrations =
-                ::migrate::__private::Migrations::sealed(#source, #dir, &[#(&#names),*], #seal);
+                ::migrate::__private::Migrations::new(#source, #dir, &[#(&#names),*]);
 
             /// A migrator over [`MIGRATIONS`] with the default settings, to configure before running.
             pub fn migrator() -> ::migrate::Migrator {

@@ -1,11 +1,8 @@
 //! Migrations as the macro embeds them.
 
-use std::sync::OnceLock;
-
 use sha2::{Digest, Sha256};
 
 use crate::code::{Backend, Code};
-use crate::seal::Seal;
 
 /// One file of a migration: the up (or simple) file or the down file, or, for a migration
 /// written in Rust, one of the functions of its `.rs` file.
@@ -147,10 +144,6 @@ pub struct Migrations {
     source: &'static str,
     dir: &'static str,
     list: &'static [&'static Migration],
-    /// The digest of their seal, as `embed_migrations!` computed it.
-    sealed: Option<u64>,
-    /// Their seal, computed at the first no-op check when the macro did not.
-    seal: OnceLock<Seal>,
 }
 
 impl Migrations {
@@ -160,37 +153,7 @@ impl Migrations {
         dir: &'static str,
         list: &'static [&'static Migration],
     ) -> Self {
-        Migrations {
-            source,
-            dir,
-            list,
-            sealed: None,
-            seal: OnceLock::new(),
-        }
-    }
-
-    /// [`Migrations::new`] with the digest of their seal, computed at compile time so that
-    /// no start-up spends time on it.
-    #[doc(hidden)]
-    pub const fn sealed(
-        source: &'static str,
-        dir: &'static str,
-        list: &'static [&'static Migration],
-        digest: u64,
-    ) -> Self {
-        Migrations {
-            source,
-            dir,
-            list,
-            sealed: Some(digest),
-            seal: OnceLock::new(),
-        }
-    }
-
-    /// The digest `embed_migrations!` computed, if it did.
-    #[doc(hidden)]
-    pub fn embedded_seal(&self) -> Option<u64> {
-        self.sealed
+        Migrations { source, dir, list }
     }
 
     /// The absolute path of that directory on the machine that compiled the binary: where
@@ -222,18 +185,6 @@ impl Migrations {
     /// The migrations in version order, as a slice.
     pub(crate) fn as_slice(&self) -> &'static [&'static Migration] {
         self.list
-    }
-
-    /// The seal of a history that holds exactly these migrations (see [`Seal`]): from the
-    /// macro, or computed once.
-    pub(crate) fn seal(&self) -> Seal {
-        match self.sealed {
-            Some(digest) => Seal {
-                rows: i64::try_from(self.list.len()).unwrap_or(i64::MAX),
-                digest,
-            },
-            None => *self.seal.get_or_init(|| Seal::of_migrations(self)),
-        }
     }
 
     /// The migration with this version, if embedded.

@@ -12,7 +12,6 @@ use crate::migration::Script;
 use crate::migration::{Migration, Migrations};
 use crate::plan::{self, Policy};
 use crate::report::Report;
-use crate::seal::Seal;
 use crate::statements;
 use crate::Error;
 
@@ -24,10 +23,6 @@ enum Check {
     NoHistory,
     /// Anything else: read the whole history to know what to do.
     ReadAll,
-    /// The seal of the history differs from the embedded migrations': read the whole
-    /// history; if nothing is pending but the seal does not match the rows either, it is
-    /// recomputed under the lock.
-    Sealed(Seal),
 }
 
 /// How concurrent runners exclude each other while migrating.
@@ -277,27 +272,21 @@ impl Migrator {
     pub(crate) async fn execute_on<P: Pool>(&self, pool: &P, op: Op) -> Result<Report, Error> {
         let mut session = pool.open_session().await?;
         if let Op::Up { to } = op {
-            let (history, seal) = match self.summarise(&mut session).await {
+            let history = match self.summarise(&mut session).await {
                 Check::UpToDate => {
                     tracing::debug!(table = %self.table, "migrations up to date");
                     session.finish(false).await;
                     return Ok(Report::default());
                 }
-                Check::NoHistory => (None, None),
-                Check::ReadAll => (session.read_history(&self.table).await?, None),
-                Check::Sealed(seal) => (session.read_history(&self.table).await?, Some(seal)),
+                Check::NoHistory => None,
+                Check::ReadAll => session.read_history(&self.table).await?,
             };
             let rows = history.as_deref().unwrap_or_default();
             let plan = plan::plan(self.migrations, rows, self.policy)?;
             if plan.up_to(to).is_empty() {
-                // A seal that disagrees with the very rows it stands for was bypassed
-                // (triggers turned off for a restore, say): the lock is taken to recompute it.
-                if !seal.is_some_and(|seal| seal != Seal::of_rows(rows)) {
-                    tracing::debug!(table = %self.table, "migrations up to date");
-                    session.finish(false).await;
-                    return Ok(Report::default());
-                }
-                tracing::info!(table = %self.table, "the seal of the history table disagrees with its rows; recomputing it");
+                tracing::debug!(table = %self.table, "migrations up to date");
+                session.finish(false).await;
+                return Ok(Report::default());
             }
         }
         let up_to = match op {
@@ -322,14 +311,6 @@ impl Migrator {
     /// the checksum of its file (then nothing is pending and nothing has drifted), from one
     /// small query instead of every row.
     async fn summarise<S: Session>(&self, session: &mut S) -> Check {
-        match session.read_seal(&self.table).await {
-            Ok(Some(seal)) if seal == self.migrations.seal() => return Check::UpToDate,
-            Ok(Some(seal)) => return Check::Sealed(seal),
-            Ok(None) => {}
-            Err(error) => {
-                tracing::debug!(table = %self.table, %error, "no seal of the history; reading its summary");
-            }
-        }
         match session.history_summary(&self.table).await {
             Ok(Some(summary)) if summary.matches(self.migrations) => Check::UpToDate,
             Ok(Some(_)) => Check::ReadAll,
@@ -592,19 +573,13 @@ impl Migrator {
         &self,
         session: &mut S,
         to: Option<i64>,
-        seal: Option<Seal>,
     ) -> Result<bool, Error> {
-        let check = match seal {
-            Some(seal) if seal == self.migrations.seal() => Check::UpToDate,
-            Some(seal) => Check::Sealed(seal),
-            None => self.summarise(session).await,
-        };
-        match check {
+        match self.summarise(session).await {
             Check::UpToDate => Ok(true),
             Check::NoHistory => Ok(false),
             // Without a target or extra rows to ignore, "nothing pending" is what the summary
             // tells; otherwise it takes the whole history.
-            Check::ReadAll | Check::Sealed(_) if to.is_some() || self.policy.ignore_missing => {
+            Check::ReadAll if to.is_some() || self.policy.ignore_missing => {
                 match session.read_history(&self.table).await? {
                     Some(history) => Ok(plan::plan(self.migrations, &history, self.policy)?
                         .up_to(to)
@@ -612,7 +587,7 @@ impl Migrator {
                     None => Ok(false),
                 }
             }
-            Check::ReadAll | Check::Sealed(_) => Ok(false),
+            Check::ReadAll => Ok(false),
         }
     }
 
@@ -624,7 +599,7 @@ impl Migrator {
     /// `CREATE INDEX CONCURRENTLY` in the runner that holds it.
     ///
     /// With `up_to` (the target of an `up`), a waiting runner also checks the history
-    /// between attempts (its seal or summary, see [`Migrator::summarise`]), and returns
+    /// between attempts (its summary, see [`Migrator::summarise`]), and returns
     /// `None` as soon as another runner has applied everything it would: the waiters of a
     /// deployment finish when the first runner does, not one backoff later. A wait that ran
     /// out with the lock still held (PostgreSQL can tell) is followed by the next wait at
@@ -656,15 +631,10 @@ impl Migrator {
         // Whether the last wait ended with the lock still held: then the history cannot
         // have changed in a way worth a look, nor can the lock be taken.
         let mut still_held = false;
-        // The seal read together with the release, if any.
-        let mut released_seal = None;
         loop {
             if !still_held {
                 if let (Some(to), true) = (up_to, attempts > 0) {
-                    if self
-                        .applied_meanwhile(session, to, released_seal.take())
-                        .await?
-                    {
+                    if self.applied_meanwhile(session, to).await? {
                         return Ok(None);
                     }
                 }
@@ -707,9 +677,6 @@ impl Migrator {
                 }
             };
             still_held = outcome == Wait::StillHeld;
-            if let Wait::Released(seal) = outcome {
-                released_seal = seal;
-            }
             delay = (delay * 2).min(Duration::from_millis(100));
         }
         let Some((sql, owner)) = lease else {

@@ -325,7 +325,7 @@ impl Migrator {
         op: Op,
     ) -> Result<Report, Error> {
         session.create_history(&self.table).await?;
-        session.install_seal(&self.table).await;
+        session.drop_legacy_seal(&self.table).await;
         let history = session.read_history(&self.table).await?.unwrap_or_default();
         match op {
             Op::Up { to } => self.apply_up(session, held, &history, to).await,

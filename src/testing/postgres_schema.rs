@@ -263,10 +263,6 @@ impl Inspect for PgPool {
             .await?
         {
             let (schema, function) = (text(&row, 0)?, text(&row, 1)?);
-            // The seal's trigger function is named after its table.
-            if skips(&schema, &function) {
-                continue;
-            }
             let name = qualified(&schema, &function);
             let arguments = text(&row, 2)?;
             let definition = text(&row, 5)?;

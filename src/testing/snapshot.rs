@@ -29,14 +29,13 @@ impl sealed::Sealed for sqlx::MySqlPool {}
 #[cfg(feature = "sqlite")]
 impl sealed::Sealed for sqlx::SqlitePool {}
 
-/// The migrator's own tables (history, audit trail, lease lock, seal), left out of
-/// snapshots with their triggers; on PostgreSQL also the seal's trigger function, which
-/// has the seal table's name.
+/// The migrator's own tables (history, audit trail, lease lock), left out of snapshots
+/// with their triggers.
 #[doc(hidden)]
 #[derive(Clone, Debug)]
 pub struct Exclude {
     pub(crate) schema: Option<String>,
-    pub(crate) tables: [String; 4],
+    pub(crate) tables: [String; 3],
 }
 
 impl Exclude {
@@ -47,7 +46,6 @@ impl Exclude {
                 history.name().to_owned(),
                 history.audit_table().name().to_owned(),
                 history.lock_table().name().to_owned(),
-                history.seal_table().name().to_owned(),
             ],
         }
     }

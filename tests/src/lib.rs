@@ -301,31 +301,6 @@ pub async fn pg_relation_exists(pool: &PgPool, name: &str) -> bool {
         .expect("to_regclass")
 }
 
-/// Removes the seal of the default history table (its triggers, function and table), as a
-/// database migrated by an older version, or one where the triggers could not be created,
-/// has none.
-pub async fn drop_pg_seal(pool: &PgPool) {
-    sqlx::raw_sql(
-        "DROP TRIGGER migrate_seal ON _migrate_history; \
-         DROP TRIGGER migrate_seal_truncate ON _migrate_history; \
-         DROP FUNCTION _migrate_history_seal(); DROP TABLE _migrate_history_seal",
-    )
-    .execute(pool)
-    .await
-    .expect("drop the seal");
-}
-
-/// [`drop_pg_seal`] on MySQL and MariaDB.
-pub async fn drop_mysql_seal(pool: &MySqlPool) {
-    sqlx::raw_sql(
-        "DROP TRIGGER _migrate_history_seal_i; DROP TRIGGER _migrate_history_seal_u; \
-         DROP TRIGGER _migrate_history_seal_d; DROP TABLE _migrate_history_seal",
-    )
-    .execute(pool)
-    .await
-    .expect("drop the seal");
-}
-
 #[cfg(test)]
 mod tests {
     use super::with_database;

@@ -17,7 +17,6 @@ use crate::migration::{Migration, Script};
 use crate::migrator::{Migrator, Op};
 use crate::operations::{MigrationStatus, Operation, PlannedStep};
 use crate::report::Report;
-use crate::seal::Seal;
 use crate::statements::{self, Dialect, Statement};
 use crate::summary::Summary;
 use crate::Error;
@@ -281,9 +280,8 @@ fn is_creation_race(error: &sqlx::Error) -> bool {
 #[doc(hidden)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Wait {
-    /// The lock was free, or was released during the wait; with the seal of the history
-    /// when the session read it in the same round trip.
-    Released(Option<Seal>),
+    /// The lock was free, or was released during the wait.
+    Released,
     /// The wait ran out with the lock still held: nothing to check before the next one.
     StillHeld,
     /// The session cannot tell (it slept).
@@ -316,23 +314,16 @@ pub trait Session: Send {
         table: &HistoryTable,
     ) -> impl Future<Output = Result<Option<Summary>, sqlx::Error>> + Send;
 
-    /// The seal row of the history (see [`Seal`]), when there is one to trust; `Ok(None)`
-    /// where the backend keeps no seal.
-    fn read_seal(
-        &mut self,
-        table: &HistoryTable,
-    ) -> impl Future<Output = Result<Option<Seal>, sqlx::Error>> + Send {
-        let _ = table;
-        async { Ok(None) }
-    }
-
-    /// Creates the seal table and its triggers where missing and recomputes the seal from
-    /// the history (called under the lock, after [`Session::create_history`]). A failure
-    /// leaves no seal behind (so that nothing trusts a seal that the triggers may not keep)
-    /// and does not stop the run: start-ups then read the summary instead.
-    fn install_seal(&mut self, table: &HistoryTable) -> impl Future<Output = ()> + Send {
-        let _ = table;
-        async {}
+    /// Drops the seal of earlier versions where it exists (see [`crate::seal`]); called
+    /// under the lock. A failure is logged and does not stop the run.
+    fn drop_legacy_seal(&mut self, table: &HistoryTable) -> impl Future<Output = ()> + Send {
+        let sql = crate::seal::drop_sql(table, self.dialect());
+        async move {
+            let Some(sql) = sql else { return };
+            if let Err(error) = self.execute_plain(sql).await {
+                tracing::warn!(table = %table, %error, "cannot drop the seal of an earlier version (its table and triggers)");
+            }
+        }
     }
 
     /// One attempt at the migration lock: `true` when this session now holds it.

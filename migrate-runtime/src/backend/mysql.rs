@@ -23,7 +23,6 @@ use crate::migration::Migration;
 use crate::migrator::{Migrator, Op};
 use crate::operations::{MigrationStatus, Operation, PlannedStep};
 use crate::report::Report;
-use crate::seal::{seal_table, MySqlSealSql, Seal};
 use crate::statements::Dialect;
 use crate::summary::{split_checksums_and_versions, Checksums, Summary};
 use crate::Error;
@@ -81,14 +80,6 @@ impl MySqlSession {
 /// `GET_LOCK` names are server-wide and at most 64 characters: hash the database and table.
 const LOCK_NAME: &str = "CONCAT('migrate_', SHA1(CONCAT(COALESCE(?, DATABASE()), '.', ?)))";
 
-/// ER_TRG_ALREADY_EXISTS.
-fn is_existing_trigger(error: &sqlx::Error) -> bool {
-    error
-        .as_database_error()
-        .and_then(|db| db.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>())
-        .is_some_and(|db| db.number() == 1359)
-}
-
 fn is_missing_table(error: &sqlx::Error) -> bool {
     // 42S02: ER_NO_SUCH_TABLE; 42000 with "Unknown database" for a missing schema.
     matches!(error, sqlx::Error::Database(db)
@@ -140,56 +131,6 @@ impl Session for MySqlSession {
             versions,
             checksums: checksums.map(Checksums::Concatenated),
         }))
-    }
-
-    async fn read_seal(&mut self, table: &HistoryTable) -> Result<Option<Seal>, sqlx::Error> {
-        let Some(seal) = seal_table(table) else {
-            return Ok(None);
-        };
-        // Prepared once per connection, like the summary.
-        let row = sqlx::query(AssertSqlSafe(MySqlSealSql::check(table, &seal)))
-            .fetch_optional(&mut **self.conn())
-            .await?;
-        row.map(|row| {
-            Ok(Seal {
-                rows: row.try_get(0)?,
-                digest: row.try_get(1)?,
-            })
-        })
-        .transpose()
-    }
-
-    async fn install_seal(&mut self, table: &HistoryTable) {
-        let Some(seal) = seal_table(table) else {
-            return;
-        };
-        let sql = MySqlSealSql::new(table, &seal);
-        let mut installed = self.execute_plain(sql.create).await.map(drop);
-        for trigger in sql.triggers {
-            if installed.is_err() {
-                break;
-            }
-            installed = match self.execute_plain(trigger).await {
-                Err(error) if is_existing_trigger(&error) => Ok(()),
-                other => other.map(drop),
-            };
-        }
-        // Recomputed only once every trigger exists, so that no change slips between.
-        if installed.is_ok() {
-            installed = self.execute_plain(sql.reseal).await.map(drop);
-        }
-        if let Err(error) = installed {
-            tracing::warn!(
-                table = %table,
-                %error,
-                "cannot keep the seal of the history table (its triggers need the TRIGGER \
-                 privilege, and with binary logging on, SUPER or log_bin_trust_function_creators); \
-                 start-ups with nothing to do read a summary of every history row instead"
-            );
-            if let Err(error) = self.execute_plain(sql.clear).await {
-                tracing::debug!(%error, "no seal to clear");
-            }
-        }
     }
 
     async fn try_lock(&mut self, table: &HistoryTable) -> Result<bool, Error> {

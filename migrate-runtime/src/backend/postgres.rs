@@ -22,7 +22,6 @@ use crate::migration::Migration;
 use crate::migrator::{Migrator, Op};
 use crate::operations::{MigrationStatus, Operation, PlannedStep};
 use crate::report::Report;
-use crate::seal::{seal_table, PgSealSql, Seal};
 use crate::statements::Dialect;
 use crate::summary::{parse_versions, Checksums, Summary};
 use crate::Error;
@@ -140,43 +139,6 @@ impl Session for PgSession {
         }))
     }
 
-    async fn read_seal(&mut self, table: &HistoryTable) -> Result<Option<Seal>, sqlx::Error> {
-        let Some(seal) = seal_table(table) else {
-            return Ok(None);
-        };
-        let row = sqlx::raw_sql(AssertSqlSafe(PgSealSql::check(table, &seal)))
-            .fetch_optional(&mut **self.conn())
-            .await?;
-        row.map(|row| {
-            Ok(Seal {
-                rows: row.try_get(0)?,
-                // The bits of the digest, kept in a signed column.
-                digest: row.try_get::<i64, _>(1)? as u64,
-            })
-        })
-        .transpose()
-    }
-
-    async fn install_seal(&mut self, table: &HistoryTable) {
-        let Some(seal) = seal_table(table) else {
-            return;
-        };
-        let sql = PgSealSql::new(table, &seal);
-        // One message: an implicit transaction, rolled back whole if a statement fails.
-        if let Err(error) = self.execute_plain(sql.install).await {
-            tracing::warn!(
-                table = %table,
-                %error,
-                "cannot keep the seal of the history table (its triggers need PostgreSQL 14 or later \
-                 and the right to create functions); start-ups with nothing to do read a summary of \
-                 every history row instead"
-            );
-            if let Err(error) = self.execute_plain(sql.clear).await {
-                tracing::debug!(%error, "no seal to clear");
-            }
-        }
-    }
-
     async fn try_lock(&mut self, table: &HistoryTable) -> Result<bool, Error> {
         let locked = self
             .plain_bool(format!("SELECT pg_try_advisory_lock({})", table.lock_key()))
@@ -193,38 +155,22 @@ impl Session for PgSession {
         // blocking for good: a session waiting inside a statement keeps a snapshot, which a
         // `CREATE INDEX CONCURRENTLY` of the holder waits for, so each wait ends by itself
         // and delays such an index by at most `max`.
-        //
-        // Once granted, the same message reads the seal, so that a waiter learns in one
-        // round trip that the holder applied everything (the statements after a timed-out
-        // wait do not run).
         let key = table.lock_key();
-        let mut sql = format!(
+        let sql = format!(
             "SET LOCAL lock_timeout = '{}ms'; \
              SELECT pg_advisory_lock_shared({key}), pg_advisory_unlock_shared({key})",
             max.as_millis().clamp(1, 60_000)
         );
-        if let Some(seal) = seal_table(table) {
-            sql.push_str(";\n");
-            sql.push_str(&PgSealSql::check(table, &seal));
-        }
         let started = Instant::now();
         let result = sqlx::raw_sql(AssertSqlSafe(sql))
-            .fetch_all(&mut **self.conn())
+            .execute(&mut **self.conn())
             .await;
         match result {
-            // The seal's row is the one with its columns; the lock's row has others.
-            Ok(rows) => Wait::Released(rows.iter().find_map(|row| {
-                Some(Seal {
-                    rows: row.try_get("row_count").ok()?,
-                    digest: row.try_get::<i64, _>("digest").ok()? as u64,
-                })
-            })),
+            Ok(_) => Wait::Released,
             // 55P03 lock_not_available: the holder still holds it.
             Err(sqlx::Error::Database(db)) if db.code().as_deref() == Some("55P03") => {
                 Wait::StillHeld
             }
-            // The lock was granted; there is no seal to read (yet).
-            Err(error) if is_missing_table(&error) => Wait::Released(None),
             Err(error) => {
                 tracing::debug!(%error, "waiting for the advisory lock failed; sleeping instead");
                 tokio::time::sleep(max.saturating_sub(started.elapsed())).await;
