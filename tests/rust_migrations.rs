@@ -89,7 +89,7 @@ macro_rules! failure_rolls_back {
                 version,
                 file,
                 function,
-                source,
+                error: source,
             } => {
                 assert_eq!(*version, 2);
                 assert_eq!(file, "0002_insert_then_fail.rs");

@@ -84,14 +84,14 @@ pub enum Error {
         location: Option<Box<Location>>,
         /// Whether the failure was rolled back completely.
         rolled_back: bool,
-        /// The underlying error.
-        #[source]
-        source: sqlx::Error,
+        /// The database's error, whose message is `message` (not a `source()`, so that an
+        /// error chain does not print it twice).
+        error: sqlx::Error,
     },
 
     /// A migration written in Rust returned an error. Its transaction was rolled back: nothing
     /// of it, nor its history row, stays applied.
-    #[error("migration {version} (`{file}`) failed in its `{function}` function, and was rolled back: {source}")]
+    #[error("migration {version} (`{file}`) failed in its `{function}` function, and was rolled back: {error}")]
     Code {
         /// The version.
         version: i64,
@@ -99,9 +99,9 @@ pub enum Error {
         file: String,
         /// The function's name, e.g. `up` or `down_postgres`.
         function: &'static str,
-        /// What the function returned.
-        #[source]
-        source: crate::BoxError,
+        /// What the function returned, shown in the message (not a `source()`, so that an
+        /// error chain does not print it twice).
+        error: crate::BoxError,
     },
 
     /// A migration written in Rust has no function for the database being migrated: its
@@ -178,38 +178,28 @@ pub enum Error {
     #[error("invalid history table name `{0}`: use letters, digits and `_` (at most 63), optionally as `schema.table`")]
     InvalidTableName(String),
 
-    /// A row of the history table could not be understood.
-    #[error("the history table `{table}` holds a row this version cannot read: {detail}")]
-    CorruptHistory {
-        /// The history table.
-        table: String,
-        /// What is wrong.
-        detail: String,
-    },
-
     /// A database error outside any one migration (connecting, locking, reading the history).
-    #[error("database error while {context}: {source}")]
+    #[error("database error while {context}: {error}")]
     Database {
         /// What the migrator was doing.
         context: &'static str,
-        /// The underlying error.
-        #[source]
-        source: sqlx::Error,
+        /// The database's error, shown in the message (not a `source()`).
+        error: sqlx::Error,
     },
 
     /// An I/O error outside the database (the SQLite lock file).
-    #[error("I/O error while {context}: {source}")]
+    #[error("I/O error while {context}: {error}")]
     Io {
         /// What the migrator was doing.
         context: String,
-        /// The underlying error.
-        #[source]
-        source: std::io::Error,
+        /// The operating system's error, shown in the message (not a `source()`).
+        error: std::io::Error,
     },
 }
 
 /// Where in a migration file a failure happened.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Location {
     /// 1-based line.
     pub line: usize,
@@ -232,6 +222,55 @@ fn list(backends: &[crate::Backend], show: impl Fn(&crate::Backend) -> String) -
 
 impl Error {
     pub(crate) fn db(context: &'static str) -> impl FnOnce(sqlx::Error) -> Error {
-        move |source| Error::Database { context, source }
+        move |error| Error::Database { context, error }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::error::Error as _;
+
+    /// The message and the chain of `source()`s, as anyhow's `{:#}` prints them.
+    fn chain(error: &Error) -> String {
+        let mut text = error.to_string();
+        let mut next = error.source();
+        while let Some(source) = next {
+            text.push_str(": ");
+            text.push_str(&source.to_string());
+            next = source.source();
+        }
+        text
+    }
+
+    #[test]
+    fn a_cause_is_in_the_message_and_printed_once_in_a_chain() {
+        let cause = "connection reset by peer";
+        let errors = [
+            Error::db("reading the history table")(sqlx::Error::Protocol(cause.to_owned())),
+            Error::Io {
+                context: "locking `db.migrate-lock`".to_owned(),
+                error: std::io::Error::other(cause),
+            },
+            Error::Code {
+                version: 2,
+                file: "0002_backfill.rs".to_owned(),
+                function: "up",
+                error: cause.into(),
+            },
+            Error::Migration {
+                version: 3,
+                file: "0003_x.sql".to_owned(),
+                message: cause.to_owned(),
+                location: None,
+                rolled_back: true,
+                error: sqlx::Error::Protocol(cause.to_owned()),
+            },
+        ];
+        for error in errors {
+            let shown = chain(&error);
+            assert_eq!(shown.matches(cause).count(), 1, "{shown}");
+            assert!(error.to_string().contains(cause), "{error}");
+        }
     }
 }

@@ -69,11 +69,9 @@ impl HistoryTable {
         self.suffixed("_audit")
     }
 
-    /// The seal of the history (`<name>_seal` in the same schema): the number of rows and a
-    /// digest of them, kept by triggers on PostgreSQL and MySQL, which a start-up with
-    /// nothing to do reads instead of the history. On PostgreSQL its trigger function has
-    /// the same name.
-    pub fn seal_table(&self) -> HistoryTable {
+    /// The seal that earlier versions kept beside the history (`<name>_seal` in the same
+    /// schema), dropped where found (see [`crate::seal`]).
+    pub(crate) fn seal_table(&self) -> HistoryTable {
         self.suffixed("_seal")
     }
 
@@ -118,6 +116,7 @@ impl fmt::Display for HistoryTable {
 
 /// One row of the history table.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct AppliedMigration {
     /// The version.
     pub version: i64,

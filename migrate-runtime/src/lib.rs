@@ -18,32 +18,32 @@
     allow(dead_code)
 )]
 
-mod backend;
 mod code;
+mod driver;
 mod error;
 mod history;
+mod location;
+mod lock;
 mod migration;
 mod migrator;
-mod operations;
 mod plan;
 mod report;
 mod seal;
 pub mod statements;
 mod summary;
 
-pub use backend::Pool;
 pub use code::{Backend, BoxError, Code};
+pub use driver::Pool;
 pub use error::{Error, Location};
 pub use history::{AppliedMigration, HistoryTable, DEFAULT_TABLE};
+pub use lock::{LockMode, DEFAULT_LOCK_TIMEOUT};
 pub use migration::{checksum, Migration, Migrations, Script};
-pub use migrator::{Down, LockMode, Migrator, Progress, DEFAULT_LOCK_TIMEOUT};
-pub use operations::{MigrationStatus, Operation, PlannedStep, State};
+pub use migrator::{Down, MigrationStatus, Migrator, Operation, PlannedStep, Progress, State};
 pub use report::{Applied, Repair, Report};
 
-/// Items that generated code and the backends use; not part of the public API.
+/// Items that generated code uses; not part of the public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::backend::{Outcome, Session};
     pub use crate::code::{call, Code, CodeFuture, Entry, MigrationConnection, MigrationOutcome};
     pub use crate::migration::{Migration, Migrations, Script};
 }

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 /// One migration applied (or reverted) by an operation.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Applied {
     /// The version.
     pub version: i64,

@@ -1,0 +1,307 @@
+//! PostgreSQL: transactional DDL, so a migration runs whole with its history row in one
+//! transaction (unless it says `-- migrate:no-transaction`), in one round trip.
+//!
+//! Every statement goes through the simple query protocol with literal values: no prepared
+//! statements, so the driver works through PgBouncer in transaction mode, and each
+//! bookkeeping statement is one round trip.
+
+use std::time::{Duration, Instant};
+
+use sqlx::pool::PoolConnection;
+use sqlx::postgres::{PgDatabaseError, PgErrorPosition};
+use sqlx::{AssertSqlSafe, FromRow, Postgres, Row};
+
+use super::{
+    history_from_rows, run_code_on, sealed, step_plainly, text_rows, BoxFuture, CodeError, Driver,
+    HistoryRow, Outcome, Pool, PoolExecutor, SessionLock, Sql, Step, StepError, TextRows,
+    WholeScripts, DURATION_SLOT,
+};
+use crate::code::{Backend, Code};
+use crate::history::{AppliedMigration, HistoryTable};
+use crate::location::{char_to_byte, locate, migration_error};
+use crate::migration::Migration;
+use crate::statements::Dialect;
+use crate::summary::{parse_versions, Checksums, Summary};
+use crate::Error;
+
+static SQL: Sql = Sql {
+    backend: Backend::Postgres,
+    dialect: Dialect::Postgres,
+    quote: '"',
+    now_ms: "(EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT",
+    text: pg_literal::text,
+    bytes: pg_literal::bytes,
+    text_type: "TEXT",
+    create_schema: Some("CREATE SCHEMA IF NOT EXISTS"),
+    history_columns: "
+                version BIGINT PRIMARY KEY,
+                name TEXT NOT NULL,
+                checksum BYTEA NOT NULL,
+                success BOOLEAN NOT NULL,
+                applied_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+                duration_us BIGINT NOT NULL,
+                down_script TEXT,
+                statements_applied BIGINT NOT NULL DEFAULT 0,
+                progress_checksum BYTEA,
+                error TEXT
+            ",
+    error_position: position,
+};
+
+/// The duration of a migration, measured by the server since its `BEGIN`.
+const SERVER_DURATION: &str = "(EXTRACT(EPOCH FROM clock_timestamp() - now()) * 1000000)::BIGINT";
+
+/// The literals of PostgreSQL, sent through the simple query protocol.
+mod pg_literal {
+    /// A dollar-quoted string, with a tag that does not occur in `text`.
+    pub fn text(text: &str) -> String {
+        let mut tag = String::from("$m$");
+        let mut n = 0u32;
+        // The body ends where `tag` first occurs after the opening tag: that must be the end.
+        while format!("{text}{tag}").find(&tag) != Some(text.len()) {
+            n += 1;
+            tag = format!("$m{n}$");
+        }
+        format!("{tag}{text}{tag}")
+    }
+
+    /// A `bytea` value.
+    pub fn bytes(bytes: &[u8]) -> String {
+        format!("decode('{}', 'hex')", crate::migration::hex(bytes))
+    }
+}
+
+impl sealed::Sealed for sqlx::PgPool {}
+
+impl Pool for sqlx::PgPool {
+    fn driver(&self) -> BoxFuture<'_, Result<Box<dyn Driver>, Error>> {
+        Box::pin(async move {
+            let conn = self
+                .acquire()
+                .await
+                .map_err(Error::db("acquiring a connection from the pool"))?;
+            Ok(Box::new(PgDriver {
+                conn: Some(conn),
+                pool: self.clone(),
+            }) as Box<dyn Driver>)
+        })
+    }
+}
+
+/// A PostgreSQL connection. See [`Driver`].
+struct PgDriver {
+    conn: Option<PoolConnection<Postgres>>,
+    pool: sqlx::PgPool,
+}
+
+impl Drop for PgDriver {
+    fn drop(&mut self) {
+        // Not finished: it may hold the advisory lock, so it must not go back to the pool.
+        if let Some(conn) = self.conn.as_mut() {
+            conn.close_on_drop();
+        }
+    }
+}
+
+/// The position PostgreSQL reports in the statement it ran, if any.
+fn position(error: &sqlx::Error) -> Option<usize> {
+    let sqlx::Error::Database(db) = error else {
+        return None;
+    };
+    match db.try_downcast_ref::<PgDatabaseError>()?.position()? {
+        PgErrorPosition::Original(position) => Some(position),
+        PgErrorPosition::Internal { .. } => None,
+    }
+}
+
+fn is_missing_table(error: &sqlx::Error) -> bool {
+    // 42P01 undefined_table, 3F000 invalid_schema_name
+    matches!(error, sqlx::Error::Database(db) if matches!(db.code().as_deref(), Some("42P01" | "3F000")))
+}
+
+impl PgDriver {
+    fn conn(&mut self) -> &mut PoolConnection<Postgres> {
+        // Only `finish` takes the connection, and it consumes the driver.
+        self.conn.as_mut().expect("driver used after finish")
+    }
+
+    async fn summary(&mut self, table: &HistoryTable) -> Result<Option<Summary>, sqlx::Error> {
+        // One pass over the rows in the order of the heap (an ordered aggregate or an index
+        // scan would cost more than everything else here), with the versions and the hash of
+        // the checksums in that same order. The hash keeps the row small: on the simple
+        // protocol the checksums themselves would come back as hex text.
+        let sql = format!(
+            "SELECT count(*), bool_and(success AND octet_length(checksum) = 32), \
+             string_agg(version::text, ','), sha256(string_agg(checksum, ''::bytea)) FROM {}",
+            SQL.table(table)
+        );
+        let row = match sqlx::raw_sql(AssertSqlSafe(sql))
+            .fetch_one(&mut **self.conn())
+            .await
+        {
+            Ok(row) => row,
+            Err(error) if is_missing_table(&error) => return Ok(None),
+            Err(error) => return Err(error),
+        };
+        Ok(Some(Summary {
+            rows: row.try_get(0)?,
+            all_applied: row.try_get(1)?,
+            versions: row
+                .try_get::<Option<String>, _>(2)?
+                .and_then(|v| parse_versions(&v)),
+            checksums: row.try_get::<Option<Vec<u8>>, _>(3)?.map(Checksums::Sha256),
+        }))
+    }
+
+    async fn apply(
+        &mut self,
+        migration: &'static Migration,
+        record: String,
+        durable: bool,
+    ) -> Result<Outcome, Error> {
+        let script = migration.up();
+        let started = Instant::now();
+        // One simple-query message, one round trip: BEGIN, the file, its history row (with the
+        // duration measured by the server since BEGIN), COMMIT. PostgreSQL stops at the first
+        // error, leaving the transaction aborted; ROLLBACK then ends it. The newline before
+        // the row's INSERT ends a trailing `--` comment of the file.
+        //
+        // Every migration of a run but the last commits asynchronously: the commit does not
+        // wait for the WAL to reach the disk, which is most of a small migration's time. A
+        // server crash can then lose the last few committed migrations, each together with
+        // its history row, so the next run applies them again; the synchronous commit of the
+        // last migration flushes all earlier WAL, so a finished run is durable.
+        let begin = if durable {
+            "BEGIN;\n"
+        } else {
+            "BEGIN;\nSET LOCAL synchronous_commit TO OFF;\n"
+        };
+        let record = record.replacen(DURATION_SLOT, SERVER_DURATION, 1);
+        let message = format!("{begin}{}\n;\n{record};\nCOMMIT;", script.sql());
+        if let Err(error) = self.execute_plain(message).await {
+            let location = position(&error)
+                .and_then(|p| p.checked_sub(begin.chars().count()))
+                .and_then(|p| char_to_byte(script.sql(), p))
+                .filter(|byte| *byte < script.sql().len())
+                .map(|byte| locate(script.sql(), Dialect::Postgres, byte));
+            if let Err(rollback) = self.execute_plain("ROLLBACK".to_owned()).await {
+                tracing::warn!(error = %rollback, "rollback after a failed migration failed; the server discards the transaction");
+            }
+            return Err(migration_error(migration, script, error, true, location));
+        }
+        Ok(Outcome::Applied(started.elapsed()))
+    }
+
+    async fn execute_plain(&mut self, sql: String) -> Result<u64, sqlx::Error> {
+        let done = sqlx::raw_sql(AssertSqlSafe(sql))
+            .execute(&mut **self.conn())
+            .await?;
+        Ok(done.rows_affected())
+    }
+}
+
+impl Driver for PgDriver {
+    fn sql(&self) -> &'static Sql {
+        &SQL
+    }
+
+    fn execute(&mut self, sql: String) -> BoxFuture<'_, Result<u64, sqlx::Error>> {
+        Box::pin(self.execute_plain(sql))
+    }
+
+    fn fetch_text(&mut self, sql: String) -> BoxFuture<'_, Result<TextRows, sqlx::Error>> {
+        Box::pin(async move {
+            let rows = sqlx::raw_sql(AssertSqlSafe(sql))
+                .fetch_all(&mut **self.conn())
+                .await?;
+            text_rows(&rows)
+        })
+    }
+
+    fn read_history<'a>(
+        &'a mut self,
+        table: &'a HistoryTable,
+    ) -> BoxFuture<'a, Result<Option<Vec<AppliedMigration>>, Error>> {
+        Box::pin(async move {
+            // Simple protocol (text rows), decoded by the same tuple as the other drivers.
+            let rows = sqlx::raw_sql(AssertSqlSafe(SQL.select_history(table)))
+                .fetch_all(&mut **self.conn())
+                .await
+                .and_then(|rows| rows.iter().map(HistoryRow::from_row).collect());
+            history_from_rows(rows, is_missing_table)
+        })
+    }
+
+    fn history_summary<'a>(
+        &'a mut self,
+        table: &'a HistoryTable,
+    ) -> BoxFuture<'a, Result<Option<Summary>, sqlx::Error>> {
+        Box::pin(self.summary(table))
+    }
+
+    fn whole_scripts(&mut self) -> Option<&mut dyn WholeScripts> {
+        Some(self)
+    }
+
+    fn step<'a>(&'a mut self, step: Step<'a>) -> BoxFuture<'a, Result<(), StepError>> {
+        // Outside a transaction: `no-transaction` statements such as CREATE INDEX
+        // CONCURRENTLY refuse to run in one.
+        Box::pin(step_plainly(self, step))
+    }
+
+    fn run_code(
+        &mut self,
+        code: &'static Code,
+        recheck: Option<String>,
+        record: String,
+    ) -> BoxFuture<'_, Result<Option<Duration>, CodeError>> {
+        Box::pin(run_code_on::<Postgres>(
+            self.conn(),
+            "BEGIN",
+            code,
+            recheck,
+            record,
+        ))
+    }
+
+    fn session_lock(&self) -> SessionLock {
+        SessionLock::Advisory
+    }
+
+    fn pool_executor(&self) -> PoolExecutor {
+        super::pool_executor(
+            self.pool.clone(),
+            sqlx::postgres::PgQueryResult::rows_affected,
+        )
+    }
+
+    fn finish(mut self: Box<Self>, dirty: bool) -> BoxFuture<'static, ()> {
+        let conn = self.conn.take();
+        Box::pin(super::close_if(conn, dirty))
+    }
+}
+
+impl WholeScripts for PgDriver {
+    fn apply_whole<'a>(
+        &'a mut self,
+        _table: &'a HistoryTable,
+        migration: &'static Migration,
+        record: String,
+        durable: bool,
+    ) -> BoxFuture<'a, Result<Outcome, Error>> {
+        Box::pin(self.apply(migration, record, durable))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dollar_quotes_cannot_be_closed_early() {
+        assert_eq!(pg_literal::text("it's"), "$m$it's$m$");
+        assert_eq!(pg_literal::text("a $m$ b"), "$m1$a $m$ b$m1$");
+        assert_eq!(pg_literal::text("ends in $m"), "$m1$ends in $m$m1$");
+        assert_eq!(pg_literal::bytes(&[0, 255]), "decode('00ff', 'hex')");
+    }
+}
