@@ -8,6 +8,7 @@
 //! simple-protocol `raw_sql` would run without complaint) fails the test. sqlx prepares every
 //! statement of a SQLite string, so there the statement counts, checked by hand, show it.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -577,4 +578,149 @@ async fn alexandrie_applies_on_mariadb_statement_by_statement() {
     .expect("information_schema");
     assert!(tables >= 10, "{tables} tables");
     conn.close().await.expect("close");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pinned boundaries
+// ---------------------------------------------------------------------------------------------
+
+/// The pins of the corpus: `tests/fixtures/split_pins.txt`.
+const PINS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/split_pins.txt");
+
+/// The SHA-256, in hex, of the boundaries of `statements`: one line `offset,len,line,column\n`
+/// per statement.
+fn boundaries_hash(statements: &[Statement<'_>]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    for s in statements {
+        hasher.update(format!(
+            "{},{},{},{}\n",
+            s.offset,
+            s.sql.len(),
+            s.line,
+            s.column
+        ));
+    }
+    hex(&hasher.finalize())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The pins of every corpus file, sorted: `<corpus>/<path> <dialect> <hash>` for each dialect,
+/// where the hash is [`boundaries_hash`] of the file split in that dialect. The corpus's own
+/// dialect ([`dialect_of`]) is what users' databases record; the other two pin the other
+/// dialects' rules on the same real text.
+fn corpus_pins() -> String {
+    let mut lines = Vec::new();
+    for entry in std::fs::read_dir(CORPUS).expect("the corpus directory") {
+        let path = entry.expect("directory entry").path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if !path.is_dir() || name.starts_with('_') {
+            continue;
+        }
+        for file in sql_files(&path.join("migrations")) {
+            let relative = file
+                .strip_prefix(&path)
+                .expect("a file of the corpus")
+                .to_str()
+                .expect("UTF-8 path")
+                .replace('\\', "/");
+            let sql = read(&file);
+            for (dialect, label) in [
+                (Dialect::Postgres, "postgres"),
+                (Dialect::MySql, "mysql"),
+                (Dialect::Sqlite, "sqlite"),
+            ] {
+                let hash = boundaries_hash(&split(&sql, dialect));
+                lines.push(format!("{name}/{relative} {label} {hash}"));
+            }
+        }
+    }
+    lines.sort();
+    let mut pins = lines.join("\n");
+    pins.push('\n');
+    pins
+}
+
+/// Statement boundaries are stored in users' databases (to resume a migration that stopped
+/// part-way), so no change of the splitter may move one. This pins the boundaries of every
+/// corpus file; `MIGRATE_UPDATE_PINS=1` rewrites the fixture, for a deliberate change only.
+#[test]
+fn corpus_boundaries_are_pinned() {
+    let pins = corpus_pins();
+    if std::env::var_os("MIGRATE_UPDATE_PINS").is_some() {
+        std::fs::write(PINS, &pins).expect("write the pins");
+        return;
+    }
+    let expected = read(Path::new(PINS));
+    let pinned: HashSet<&str> = expected.lines().collect();
+    let now: HashSet<&str> = pins.lines().collect();
+    let moved: Vec<&str> = pins.lines().filter(|l| !pinned.contains(l)).collect();
+    let gone: Vec<&str> = expected.lines().filter(|l| !now.contains(l)).collect();
+    assert!(
+        moved.is_empty() && gone.is_empty(),
+        "statement boundaries moved:\n{}\npinned:\n{}",
+        moved.join("\n"),
+        gone.join("\n")
+    );
+}
+
+/// Pieces that [`generated_input`] strings together: the characters and keywords that the
+/// splitter's rules are about, in every dialect.
+// A table: rustfmt would put each piece on a line of its own.
+#[rustfmt::skip]
+const PIECES: &[&str] = &[
+    ";", ";", ";\n", "'", "''", "\"", "`", "[", "]", "\\", "\\'", "$", "$$", "$a$", "$1", "--",
+    "-- ", "--x", "#", "/*", "*/", "/*!", "/*+", "(", ")", "(", ")", ":", ":=", ",", "=", "\n",
+    "\r", " ", " ", "\t", "E'", "e'", "é", "\u{3000}", "💥", "DELIMITER //\n", "DELIMITER ;\n",
+    "delimiter $$\n", "DELIMITER\n", "//", "$$", "x", "t1", "42", "1.5e3", " CREATE ", " create ",
+    " OR ", " REPLACE ", " DEFINER = `u`@`h` ", " TRIGGER ", " PROCEDURE ", " FUNCTION ",
+    " EVENT ", " AGGREGATE ", " TABLE ", " TEMP ", " TEMPORARY ", " BEGIN ", " begin ", " ATOMIC ",
+    " NOT ", " END ", " end ", " IF ", " CASE ", " LOOP ", " WHILE ", " REPEAT ", " UNTIL ",
+    " THEN ", " ELSE ", " WHEN ", " DO ", " FOR ", " EACH ", " ROW ", " FOR EACH ROW ",
+    " FOLLOWS ", " PRECEDES ", " l1: ", " SELECT ", " RETURNS ", " INT ", " ON ", " WORK ",
+    " START TRANSACTION ", " CREATE PROCEDURE p() ", " CREATE FUNCTION f(x INT) RETURNS INT ",
+    " CREATE OR REPLACE FUNCTION f() RETURNS int ", " CREATE OR REPLACE PROCEDURE p() ",
+    " LANGUAGE sql BEGIN ATOMIC ", " CREATE DEFINER = `u`@`h` PROCEDURE p(IN n INT) ",
+    " CREATE AGGREGATE FUNCTION f() ", " CREATE TRIGGER t BEFORE INSERT ON a FOR EACH ROW ",
+    " CREATE TEMP TRIGGER t AFTER ", " CREATE EVENT e ON SCHEDULE EVERY 1 DAY DO ",
+    " BEGIN NOT ATOMIC ", " END IF ", " END LOOP ", " END WHILE ", " END REPEAT ", " END CASE ",
+];
+
+/// A deterministic pseudo-random string of [`PIECES`] (xorshift64 from `seed`).
+fn generated_input(seed: u64) -> String {
+    let mut state = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let len = next() % 80;
+    let mut input = String::new();
+    for _ in 0..len {
+        let index = usize::try_from(next() % PIECES.len() as u64).unwrap_or(0);
+        input.push_str(PIECES[index]);
+    }
+    input
+}
+
+/// The boundaries of 20,000 generated inputs per dialect (the corpus exercises little of the
+/// compound-statement rules), hashed together: pinned as well.
+#[test]
+fn generated_input_boundaries_are_pinned() {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    for seed in 0..20_000 {
+        let input = generated_input(seed);
+        for dialect in [Dialect::Postgres, Dialect::MySql, Dialect::Sqlite] {
+            hasher.update(boundaries_hash(&split(&input, dialect)));
+        }
+    }
+    assert_eq!(
+        hex(&hasher.finalize()),
+        "7589fe31e81534b0cbd2c3927eba35284bcdba44e96202f3d0a396de24836566"
+    );
 }
