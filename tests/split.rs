@@ -1,7 +1,8 @@
 //! The statement splitter (`migrate_runtime::statements`) on the real-world corpus in
 //! `../shared/corpus` (each corpus's SOURCE.md lists its traps): every `.sql` file splits, and
 //! every migration applies with its statements executed one at a time on a real server, each in
-//! a fresh database of its own.
+//! a fresh database of its own. The boundaries of every file, and of generated inputs, are
+//! pinned (`fixtures/split_pins.txt`): resuming a migration relies on them never moving.
 //!
 //! On PostgreSQL and MySQL each piece is also prepared before it runs: the server refuses to
 //! prepare two statements at once, so a piece that is really two statements (which a
