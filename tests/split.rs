@@ -1,13 +1,15 @@
 //! The statement splitter (`migrate_runtime::statements`) on the real-world corpus in
 //! `../shared/corpus` (each corpus's SOURCE.md lists its traps): every `.sql` file splits, and
 //! every migration applies with its statements executed one at a time on a real server, each in
-//! a fresh database of its own.
+//! a fresh database of its own. The boundaries of every file, and of generated inputs, are
+//! pinned (`fixtures/split_pins.txt`): resuming a migration relies on them never moving.
 //!
 //! On PostgreSQL and MySQL each piece is also prepared before it runs: the server refuses to
 //! prepare two statements at once, so a piece that is really two statements (which a
 //! simple-protocol `raw_sql` would run without complaint) fails the test. sqlx prepares every
 //! statement of a SQLite string, so there the statement counts, checked by hand, show it.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -577,4 +579,226 @@ async fn alexandrie_applies_on_mariadb_statement_by_statement() {
     .expect("information_schema");
     assert!(tables >= 10, "{tables} tables");
     conn.close().await.expect("close");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pinned boundaries
+// ---------------------------------------------------------------------------------------------
+
+/// The pins of the corpus: `tests/fixtures/split_pins.txt`.
+const PINS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/split_pins.txt");
+
+/// The SHA-256, in hex, of the boundaries of `statements`: one line `offset,len,line,column\n`
+/// per statement.
+fn boundaries_hash(statements: &[Statement<'_>]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    for s in statements {
+        hasher.update(format!(
+            "{},{},{},{}\n",
+            s.offset,
+            s.sql.len(),
+            s.line,
+            s.column
+        ));
+    }
+    hex(&hasher.finalize())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The pins of every corpus file, sorted: `<corpus>/<path> <dialect> <hash>` for each dialect,
+/// where the hash is [`boundaries_hash`] of the file split in that dialect. The corpus's own
+/// dialect ([`dialect_of`]) is what users' databases record; the other two pin the other
+/// dialects' rules on the same real text.
+fn corpus_pins() -> String {
+    let mut lines = Vec::new();
+    for entry in std::fs::read_dir(CORPUS).expect("the corpus directory") {
+        let path = entry.expect("directory entry").path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if !path.is_dir() || name.starts_with('_') {
+            continue;
+        }
+        for file in sql_files(&path.join("migrations")) {
+            let relative = file
+                .strip_prefix(&path)
+                .expect("a file of the corpus")
+                .to_str()
+                .expect("UTF-8 path")
+                .replace('\\', "/");
+            let sql = read(&file);
+            for (dialect, label) in [
+                (Dialect::Postgres, "postgres"),
+                (Dialect::MySql, "mysql"),
+                (Dialect::Sqlite, "sqlite"),
+            ] {
+                let hash = boundaries_hash(&split(&sql, dialect));
+                lines.push(format!("{name}/{relative} {label} {hash}"));
+            }
+        }
+    }
+    lines.sort();
+    let mut pins = lines.join("\n");
+    pins.push('\n');
+    pins
+}
+
+/// Statement boundaries are stored in users' databases (to resume a migration that stopped
+/// part-way), so no change of the splitter may move one. This pins the boundaries of every
+/// corpus file; `MIGRATE_UPDATE_PINS=1` rewrites the fixture, for a deliberate change only.
+#[test]
+fn corpus_boundaries_are_pinned() {
+    let pins = corpus_pins();
+    if std::env::var_os("MIGRATE_UPDATE_PINS").is_some() {
+        std::fs::write(PINS, &pins).expect("write the pins");
+        return;
+    }
+    let expected = read(Path::new(PINS));
+    let pinned: HashSet<&str> = expected.lines().collect();
+    let now: HashSet<&str> = pins.lines().collect();
+    let moved: Vec<&str> = pins.lines().filter(|l| !pinned.contains(l)).collect();
+    let gone: Vec<&str> = expected.lines().filter(|l| !now.contains(l)).collect();
+    assert!(
+        moved.is_empty() && gone.is_empty(),
+        "statement boundaries moved:\n{}\npinned:\n{}",
+        moved.join("\n"),
+        gone.join("\n")
+    );
+}
+
+/// Pieces that [`generated_input`] strings together: the characters and keywords that the
+/// splitter's rules are about, in every dialect.
+// A table: rustfmt would put each piece on a line of its own.
+#[rustfmt::skip]
+const PIECES: &[&str] = &[
+    ";", ";", ";\n", "'", "''", "\"", "`", "[", "]", "\\", "\\'", "$", "$$", "$a$", "$1", "--",
+    "-- ", "--x", "#", "/*", "*/", "/*!", "/*+", "(", ")", "(", ")", ":", ":=", ",", "=", "\n",
+    "\r", " ", " ", "\t", "E'", "e'", "é", "\u{3000}", "💥", "DELIMITER //\n", "DELIMITER ;\n",
+    "delimiter $$\n", "DELIMITER\n", "//", "$$", "x", "t1", "42", "1.5e3", " CREATE ", " create ",
+    " OR ", " REPLACE ", " DEFINER = `u`@`h` ", " TRIGGER ", " PROCEDURE ", " FUNCTION ",
+    " EVENT ", " AGGREGATE ", " TABLE ", " TEMP ", " TEMPORARY ", " BEGIN ", " begin ", " ATOMIC ",
+    " NOT ", " END ", " end ", " IF ", " CASE ", " LOOP ", " WHILE ", " REPEAT ", " UNTIL ",
+    " THEN ", " ELSE ", " WHEN ", " DO ", " FOR ", " EACH ", " ROW ", " FOR EACH ROW ",
+    " FOLLOWS ", " PRECEDES ", " l1: ", " SELECT ", " RETURNS ", " INT ", " ON ", " WORK ",
+    " START TRANSACTION ", " CREATE PROCEDURE p() ", " CREATE FUNCTION f(x INT) RETURNS INT ",
+    " CREATE OR REPLACE FUNCTION f() RETURNS int ", " CREATE OR REPLACE PROCEDURE p() ",
+    " LANGUAGE sql BEGIN ATOMIC ", " CREATE DEFINER = `u`@`h` PROCEDURE p(IN n INT) ",
+    " CREATE AGGREGATE FUNCTION f() ", " CREATE TRIGGER t BEFORE INSERT ON a FOR EACH ROW ",
+    " CREATE TEMP TRIGGER t AFTER ", " CREATE EVENT e ON SCHEDULE EVERY 1 DAY DO ",
+    " BEGIN NOT ATOMIC ", " END IF ", " END LOOP ", " END WHILE ", " END REPEAT ", " END CASE ",
+];
+
+/// A deterministic pseudo-random generator (xorshift64).
+struct XorShift(u64);
+
+impl XorShift {
+    fn new(seed: u64) -> XorShift {
+        XorShift(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1)
+    }
+
+    /// A number below `n` (which is not 0).
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        usize::try_from(self.0 % n as u64).unwrap_or(0)
+    }
+
+    fn pick<'a>(&mut self, from: &[&'a str]) -> &'a str {
+        from[self.below(from.len())]
+    }
+}
+
+/// A deterministic pseudo-random string of [`PIECES`].
+fn generated_input(seed: u64) -> String {
+    let mut random = XorShift::new(seed);
+    let len = random.below(80);
+    (0..len).map(|_| random.pick(PIECES)).collect()
+}
+
+/// How [`generated_statements`] begins a statement: the headers of compound statements.
+const HEADERS: &[&str] = &[
+    "",
+    "CREATE PROCEDURE p() ",
+    "CREATE FUNCTION f(x INT) RETURNS INT ",
+    "CREATE OR REPLACE FUNCTION f() RETURNS int LANGUAGE sql ",
+    "CREATE PROCEDURE p() LANGUAGE sql ",
+    "CREATE DEFINER=`u`@`h` PROCEDURE p(IN n INT) ",
+    "CREATE OR REPLACE AGGREGATE FUNCTION f() ",
+    "CREATE TRIGGER t BEFORE INSERT ON a FOR EACH ROW ",
+    "CREATE TRIGGER t AFTER DELETE ON a FOR EACH ROW FOLLOWS t1 ",
+    "CREATE TEMP TRIGGER t AFTER INSERT ON a ",
+    "CREATE TRIGGER IF NOT EXISTS t AFTER UPDATE ON a ",
+    "CREATE EVENT e ON SCHEDULE EVERY 1 DAY DO ",
+    "CREATE TABLE t ",
+    "BEGIN ",
+    "BEGIN NOT ATOMIC ",
+    "IF x THEN ",
+    "REPEAT ",
+    "WHILE x DO ",
+    "CASE ",
+    "l1: LOOP ",
+    "SELECT ",
+    "DELIMITER //\n",
+    "DELIMITER ;\n",
+    "END ",
+];
+
+/// What [`generated_statements`] puts in a statement: mostly the keywords of compound
+/// statements.
+// A table: rustfmt would put each piece on a line of its own.
+#[rustfmt::skip]
+const BODY: &[&str] = &[
+    " BEGIN ", " END ", " IF ", " THEN ", " ELSE ", " CASE ", " WHEN ", " LOOP ", " WHILE ",
+    " REPEAT ", " UNTIL ", " DO ", " NOT ", " ATOMIC ", " FOR EACH ROW ", " FOLLOWS ",
+    " PRECEDES ", " ROW ", " EACH ", " END IF ", " END LOOP ", " END CASE ", " END WHILE ",
+    " END REPEAT ", " l1: ", " l2:", "v:= ", " SELECT 1", " x ", " := ", ":", "(", ")", ";", "; ", ";\n", ";",
+    " BEGIN SELECT 1; END ", " IF x THEN SELECT 1; END IF ", " CASE WHEN 1 THEN 2 END ",
+    " SET x = IF(1, 2, 3)", "'a;'", "$$ ; $$", "-- c;\n", "/* ; */", "#;\n", "//", "$$",
+    "`b;`", " begin ", " end ", " case ",
+];
+
+/// Deterministic pseudo-random statements: [`HEADERS`], then [`BODY`] pieces, then a
+/// delimiter.
+fn generated_statements(seed: u64) -> String {
+    let mut random = XorShift::new(seed);
+    let mut input = String::new();
+    for _ in 0..=random.below(8) {
+        input.push_str(random.pick(HEADERS));
+        for _ in 0..random.below(20) {
+            input.push_str(random.pick(BODY));
+        }
+        input.push_str(random.pick(&[";\n", ";", "//\n", "$$\n", ""]));
+    }
+    input
+}
+
+/// The boundaries of `count` inputs made by `generate` from seeds `0..count`, in every dialect,
+/// hashed together.
+fn generated_boundaries_hash(count: u64, generate: fn(u64) -> String) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    for seed in 0..count {
+        let input = generate(seed);
+        for dialect in [Dialect::Postgres, Dialect::MySql, Dialect::Sqlite] {
+            hasher.update(boundaries_hash(&split(&input, dialect)));
+        }
+    }
+    hex(&hasher.finalize())
+}
+
+/// The corpus exercises little of the compound-statement rules: the boundaries of generated
+/// inputs, in every dialect, are pinned as well.
+#[test]
+fn generated_input_boundaries_are_pinned() {
+    assert_eq!(
+        generated_boundaries_hash(20_000, generated_input),
+        "7589fe31e81534b0cbd2c3927eba35284bcdba44e96202f3d0a396de24836566"
+    );
+    assert_eq!(
+        generated_boundaries_hash(20_000, generated_statements),
+        "69adea732d716769a0b28882b883fd1e4eb57c6d95db2d89e2334485649dfec8"
+    );
 }
