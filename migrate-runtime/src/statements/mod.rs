@@ -110,6 +110,7 @@ pub enum Dialect {
 
 /// One statement of a migration file, as found by [`split`].
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Statement<'a> {
     /// The statement: from its first character that is not whitespace or part of a leading comment,
     /// to just before its terminating delimiter, trailing whitespace trimmed. A sub-slice of the input.
