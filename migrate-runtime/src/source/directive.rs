@@ -1,16 +1,21 @@
 //! Directives: SQL comments at the top of a migration file, e.g. `-- migrate:no-transaction`.
 //!
-//! The header is the run of blank and `--` comment lines before the first other line. In it,
-//! `-- migrate:<name>` must name a known directive, and a comment that is one word close to
-//! a directive's name (`-- no-transacton`, `-- migrate no-transaction`) is reported as a
-//! misspelling instead of being silently ignored. sqlx's bare `-- no-transaction` is accepted
-//! as an alias, so sqlx directories work unchanged.
+//! The header is the run of blank and `--` comment lines before the first other line (a
+//! leading byte order mark is skipped). In it, `-- migrate:<name>` must name a known
+//! directive, and a comment that is one word close to a directive's name (`-- no-transacton`,
+//! `-- migrate no-transaction`) is reported as a misspelling instead of being silently
+//! ignored. sqlx's bare `-- no-transaction` is accepted as an alias, so sqlx directories work
+//! unchanged.
+//!
+//! The macro calls [`parse`] and reports its problems as compile errors; the runtime calls
+//! [`read`] on a down script recorded in the history table, which the macro of an earlier
+//! build has already checked.
 
 /// The directives this version knows.
 const KNOWN: &[&str] = &["no-transaction"];
 
 /// Directives found in one file.
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Copy, Default, Debug, PartialEq, Eq)]
 pub struct Directives {
     /// Run the file outside a transaction.
     pub no_transaction: bool,
@@ -20,24 +25,18 @@ pub struct Directives {
 pub fn parse(file: &str, content: &str) -> Result<Directives, Vec<String>> {
     let mut directives = Directives::default();
     let mut problems = Vec::new();
-    for (index, line) in content.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() {
-            continue;
-        }
-        let Some(body) = line.strip_prefix("--") else {
-            break;
-        };
-        let body = body.trim();
-        let number = index + 1;
+    for (number, body) in header(content) {
         match classify(body) {
             Comment::Plain => {}
-            Comment::Directive("no-transaction") => directives.no_transaction = true,
-            Comment::Directive(name) => problems.push(format!(
-                "`{file}` line {number}: unknown directive `-- migrate:{name}`{}; known directives: {}",
-                suggestion(name),
-                known_list()
-            )),
+            Comment::Directive(name) => {
+                if !directives.set(name) {
+                    problems.push(format!(
+                        "`{file}` line {number}: unknown directive `-- migrate:{name}`{}; known directives: {}",
+                        suggestion(name),
+                        known_list()
+                    ));
+                }
+            }
             Comment::Misspelled(name) => problems.push(format!(
                 "`{file}` line {number}: `-- {body}` looks like a misspelled directive; write `-- migrate:{name}`, or reword the comment"
             )),
@@ -48,6 +47,39 @@ pub fn parse(file: &str, content: &str) -> Result<Directives, Vec<String>> {
     } else {
         Err(problems)
     }
+}
+
+/// The known directives of `content`, ignoring anything [`parse`] would report.
+pub fn read(content: &str) -> Directives {
+    let mut directives = Directives::default();
+    for (_, body) in header(content) {
+        if let Comment::Directive(name) = classify(body) {
+            directives.set(name);
+        }
+    }
+    directives
+}
+
+impl Directives {
+    /// Sets the directive `name`; `false` when there is no such directive.
+    fn set(&mut self, name: &str) -> bool {
+        match name {
+            "no-transaction" => self.no_transaction = true,
+            _ => return false,
+        }
+        true
+    }
+}
+
+/// The comments of the header: line number (from 1) and text after `--`, trimmed.
+fn header(content: &str) -> impl Iterator<Item = (usize, &str)> {
+    let content = content.strip_prefix('\u{feff}').unwrap_or(content);
+    content
+        .lines()
+        .enumerate()
+        .map(|(index, line)| (index + 1, line.trim()))
+        .filter(|(_, line)| !line.is_empty())
+        .map_while(|(number, line)| Some((number, line.strip_prefix("--")?.trim())))
 }
 
 enum Comment<'a> {
@@ -145,6 +177,7 @@ mod tests {
         ));
         assert!(no_tx("\n-- a comment\n--migrate:no-transaction\nSELECT 1;"));
         assert!(no_tx("-- no-transaction\nSELECT 1;"), "sqlx alias");
+        assert!(no_tx("\u{feff}-- migrate:no-transaction\r\nSELECT 1;"));
         assert!(!no_tx("SELECT 1;\n-- migrate:no-transaction\n"));
         assert!(!no_tx("-- migrate users to the new table\nSELECT 1;"));
         assert!(!no_tx("-- Add migration script here\n"));
@@ -162,6 +195,24 @@ mod tests {
         );
         assert!(problems[2].contains("misspelled"));
         assert!(problems[3].contains("line 4"));
+    }
+
+    #[test]
+    fn read_agrees_with_parse_and_ignores_problems() {
+        for content in [
+            "-- migrate:no-transaction\nSELECT 1;",
+            "-- no-transaction\nSELECT 1;",
+            "SELECT 1;\n-- migrate:no-transaction\n",
+            "-- a comment\n\n-- migrate:no-transaction\nDROP INDEX CONCURRENTLY i;",
+        ] {
+            assert_eq!(
+                parse("f.sql", content).ok(),
+                Some(read(content)),
+                "{content}"
+            );
+        }
+        assert!(read("-- migrate:bogus\n-- migrate:no-transaction\nSELECT 1;").no_transaction);
+        assert!(!read("-- no-transacton\nSELECT 1;").no_transaction);
     }
 
     #[test]
