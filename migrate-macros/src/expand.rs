@@ -178,8 +178,19 @@ pub fn expand(input: &Input, set: &Set) -> TokenStream {
             #(#items)*
 
             /// Every migration, in version order.
-            pub static MIGRATIONS: ::migrate::Migrations =
-                ::migrate::__private::Migrations::new(#source, #dir, &[#(&#names),*]);
+            pub static MIGRATIONS: ::migrate::Migrations = ::migrate::__private::Migrations::new(
+                #source,
+                // The absolute path of the build machine only where `migrate new` may use it:
+                // never in a release binary.
+                {
+                    #[cfg(debug_assertions)]
+                    let dir = #dir;
+                    #[cfg(not(debug_assertions))]
+                    let dir = "";
+                    dir
+                },
+                &[#(&#names),*],
+            );
 
             /// A migrator over [`MIGRATIONS`] with the default settings, to configure before running.
             pub fn migrator() -> ::migrate::Migrator {

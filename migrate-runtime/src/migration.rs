@@ -148,6 +148,7 @@ pub struct Migrations {
 }
 
 impl Migrations {
+    /// `dir` is empty when it is not embedded (see [`Migrations::dir`]).
     #[doc(hidden)]
     pub const fn new(
         source: &'static str,
@@ -157,10 +158,13 @@ impl Migrations {
         Migrations { source, dir, list }
     }
 
-    /// The absolute path of that directory on the machine that compiled the binary: where
-    /// the CLI's `new` creates files during development.
-    pub fn dir(&self) -> &'static str {
-        self.dir
+    /// The absolute path of the directory on the machine that compiled the binary, in a
+    /// build with debug assertions (a `cargo build` or `cargo run` during development), where
+    /// the CLI's `new` creates files. `None` in a release build: a binary that is shipped
+    /// does not carry a path of the build machine. Use [`Migrations::source`], relative to
+    /// the crate's directory, to find the directory without it.
+    pub fn dir(&self) -> Option<&'static str> {
+        Some(self.dir).filter(|dir| !dir.is_empty())
     }
 
     /// The directory they were embedded from, as written in the macro call.
