@@ -1,11 +1,23 @@
 //! Directives: SQL comments at the top of a migration file, e.g. `-- migrate:no-transaction`.
 //!
 //! The header is the run of blank and `--` comment lines before the first other line (a
-//! leading byte order mark is skipped). In it, `-- migrate:<name>` must name a known
-//! directive, and a comment that is one word close to a directive's name (`-- no-transacton`,
-//! `-- migrate no-transaction`) is reported as a misspelling instead of being silently
-//! ignored. sqlx's bare `-- no-transaction` is accepted as an alias, so sqlx directories work
-//! unchanged.
+//! leading byte order mark is skipped). A directive anywhere in the header counts, so a file
+//! may start with a description or a licence. sqlx's bare `-- no-transaction` is accepted as
+//! an alias, so sqlx directories work unchanged; sqlx itself honours it only as the very first
+//! bytes of the file, so a file with `-- no-transaction` lower in its header runs outside a
+//! transaction here but inside one under sqlx (a directive that sits in the header was meant).
+//!
+//! A compile error must be a certainty, and header comments are mostly prose, so a comment is
+//! reported only when it cannot be prose:
+//! - `-- migrate:<name>`, with `<name>` one token of lowercase letters, digits, `-` and `_`
+//!   right after the colon, is a directive: an unknown name is an error (`-- migrate:bogus`).
+//!   Anything else after `migrate:` (`-- migrate: add the users table`) is a comment, unless
+//!   it is a known directive's name (`-- migrate: no-transaction`).
+//! - A comment that is one such token close to a directive's name (within two edits, ignoring
+//!   `-` and `_`, for a compound such as `no-transacton` or `no_transaction`; within one edit
+//!   for a single word such as `notransacton`), possibly after `migrate` and a separator
+//!   (`-- migrate no-transaction`), is reported as a misspelling. An ordinary word
+//!   (`-- Transaction`, `-- transaction`) is a comment.
 //!
 //! The macro calls [`parse`] and reports its problems as compile errors; the runtime calls
 //! [`read`] on a down script recorded in the history table, which the macro of an earlier
@@ -28,15 +40,12 @@ pub fn parse(file: &str, content: &str) -> Result<Directives, Vec<String>> {
     for (number, body) in header(content) {
         match classify(body) {
             Comment::Plain => {}
-            Comment::Directive(name) => {
-                if !directives.set(name) {
-                    problems.push(format!(
-                        "`{file}` line {number}: unknown directive `-- migrate:{name}`{}; known directives: {}",
-                        suggestion(name),
-                        known_list()
-                    ));
-                }
-            }
+            Comment::Known(name) => directives.set(name),
+            Comment::Unknown(name) => problems.push(format!(
+                "`{file}` line {number}: unknown directive `-- migrate:{name}`{}; known directives: {}",
+                suggestion(name),
+                known_list()
+            )),
             Comment::Misspelled(name) => problems.push(format!(
                 "`{file}` line {number}: `-- {body}` looks like a misspelled directive; write `-- migrate:{name}`, or reword the comment"
             )),
@@ -53,7 +62,7 @@ pub fn parse(file: &str, content: &str) -> Result<Directives, Vec<String>> {
 pub fn read(content: &str) -> Directives {
     let mut directives = Directives::default();
     for (_, body) in header(content) {
-        if let Comment::Directive(name) = classify(body) {
+        if let Comment::Known(name) = classify(body) {
             directives.set(name);
         }
     }
@@ -61,13 +70,11 @@ pub fn read(content: &str) -> Directives {
 }
 
 impl Directives {
-    /// Sets the directive `name`; `false` when there is no such directive.
-    fn set(&mut self, name: &str) -> bool {
-        match name {
-            "no-transaction" => self.no_transaction = true,
-            _ => return false,
+    /// Sets the known directive `name`.
+    fn set(&mut self, name: &'static str) {
+        if name == "no-transaction" {
+            self.no_transaction = true;
         }
-        true
     }
 }
 
@@ -82,51 +89,88 @@ fn header(content: &str) -> impl Iterator<Item = (usize, &str)> {
         .map_while(|(number, line)| Some((number, line.strip_prefix("--")?.trim())))
 }
 
+/// What one header comment is (see the module docs).
 enum Comment<'a> {
+    /// Prose.
     Plain,
-    Directive(&'a str),
+    /// A known directive.
+    Known(&'static str),
+    /// `-- migrate:<name>` with a name this version does not know.
+    Unknown(&'a str),
+    /// A near miss of this directive.
     Misspelled(&'static str),
 }
 
 fn classify(body: &str) -> Comment<'_> {
-    let lower = body.to_ascii_lowercase();
-    if lower.starts_with("migrate:") {
-        return Comment::Directive(body["migrate:".len()..].trim());
+    let known = |name: &str| KNOWN.iter().copied().find(|k| k.eq_ignore_ascii_case(name));
+    if let Some(rest) = strip_prefix_ignore_case(body, "migrate:") {
+        if let Some(name) = known(rest.trim()) {
+            return Comment::Known(name);
+        }
+        // The directive syntax itself: lowercase `migrate:` and one token right after it.
+        if body.starts_with("migrate:") && is_token(rest) {
+            return Comment::Unknown(rest);
+        }
+        return Comment::Plain;
     }
     if body == "no-transaction" {
-        return Comment::Directive("no-transaction");
+        return Comment::Known("no-transaction");
     }
     // `-- migrate no-transaction`, `-- migrate=no-transaction`, `-- migrate-no-transaction`
-    if let Some(rest) = lower.strip_prefix("migrate") {
-        let rest = rest.trim_start_matches([' ', '\t', '=', '-', '_', ':']);
-        if let Some(name) = closest(rest) {
-            return Comment::Misspelled(name);
-        }
+    let token = match strip_prefix_ignore_case(body, "migrate") {
+        Some(rest) => rest.trim_start_matches([' ', '\t', '=', '-', '_', ':']),
+        None => body,
+    };
+    match misspelling_of(token) {
+        Some(name) => Comment::Misspelled(name),
+        None => Comment::Plain,
     }
-    // `-- no-transacton`, `-- no_transaction`, `-- notransaction`: one word close to a name
-    if !body.contains(char::is_whitespace) {
-        if let Some(name) = closest(&lower) {
-            return Comment::Misspelled(name);
-        }
-    }
-    Comment::Plain
 }
 
-/// The known directive within a small edit distance of `word`, ignoring `-`/`_`.
-fn closest(word: &str) -> Option<&'static str> {
-    let normalize = |s: &str| {
-        s.chars()
-            .filter(|c| c.is_ascii_alphanumeric())
-            .collect::<String>()
-    };
-    let word = normalize(word);
+fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = text.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &text[prefix.len()..])
+}
+
+/// One token of a directive's form: lowercase ASCII letters, digits, `-` and `_`.
+fn is_token(text: &str) -> bool {
+    !text.is_empty()
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+}
+
+/// The directive that `token` is a near miss of, when it cannot be prose: a compound token
+/// (with `-` or `_`) within two edits of the name, or a single word within one edit.
+fn misspelling_of(token: &str) -> Option<&'static str> {
+    if !is_token(token) {
+        return None;
+    }
+    let compound = token.contains(['-', '_']);
+    let word = letters(token);
     if word.is_empty() {
         return None;
     }
+    let limit = if compound { 2 } else { 1 };
     KNOWN
         .iter()
         .copied()
-        .find(|name| distance(&word, &normalize(name)) <= 2)
+        .find(|name| distance(&word, &letters(name)) <= limit)
+}
+
+/// `text` without `-` and `_`: `no_transaction` and `no-transaction` are the same words.
+fn letters(text: &str) -> String {
+    text.chars().filter(|c| c.is_ascii_alphanumeric()).collect()
+}
+
+/// The known directive within two edits of `name`, ignoring `-` and `_`, for a suggestion.
+fn closest(name: &str) -> Option<&'static str> {
+    let word = letters(name);
+    KNOWN
+        .iter()
+        .copied()
+        .find(|known| distance(&word, &letters(known)) <= 2)
 }
 
 fn suggestion(name: &str) -> String {
@@ -195,6 +239,61 @@ mod tests {
         );
         assert!(problems[2].contains("misspelled"));
         assert!(problems[3].contains("line 4"));
+    }
+
+    #[test]
+    fn prose_is_not_a_directive() {
+        for header in [
+            "-- Transaction",
+            "-- transaction",
+            "-- Transactions",
+            "-- migrate: add the users table",
+            "-- Migrate: users",
+            "-- migrate: users",
+            "-- migrate:Users",
+            "-- Migrate the users table to the new transaction model",
+            "-- no transaction needed here",
+            "-- migrate transactions",
+            "-- TODO: no-transaction once the table is small",
+        ] {
+            let content = format!("{header}\nSELECT 1;");
+            assert_eq!(
+                parse("f.sql", &content),
+                Ok(Directives::default()),
+                "{header}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_known_name_after_migrate_colon_is_a_directive() {
+        assert!(no_tx("-- migrate: no-transaction\nSELECT 1;"));
+        assert!(no_tx("-- Migrate:No-Transaction\nSELECT 1;"));
+    }
+
+    #[test]
+    fn misspellings_are_single_tokens_of_the_directive_form() {
+        for header in [
+            "-- no-transacton",
+            "-- no_transaction",
+            "-- notransaction",
+            "-- notransacton",
+            "-- no-transactions",
+            "-- migrate no-transaction",
+            "-- migrate-no-transaction",
+            "-- migrate=no_transaction",
+        ] {
+            let content = format!("{header}\nSELECT 1;");
+            let problems = parse("f.sql", &content).err().unwrap_or_default();
+            assert!(
+                problems.len() == 1 && problems[0].contains("misspelled"),
+                "{header}: {problems:?}"
+            );
+        }
+        let problems = parse("f.sql", "-- migrate:no-transacton\nSELECT 1;")
+            .err()
+            .unwrap_or_default();
+        assert!(problems[0].contains("unknown directive") && problems[0].contains("did you mean"));
     }
 
     #[test]
