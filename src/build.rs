@@ -18,7 +18,8 @@
 //! }
 //! ```
 //!
-//! With `default-features = false` the build dependency compiles only this module.
+//! With `default-features = false` the build dependency compiles only this module and the
+//! part of `migrate-runtime` that reads migration files (no database backend).
 //! `embed_migrations!` warns at compile time when the crate has no build script that tracks
 //! its directory.
 //!
@@ -29,14 +30,9 @@
 // The example above is a whole build script, so its `fn main` is the point.
 #![allow(clippy::needless_doctest_main)]
 
-use std::io::Write;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
 
-/// The file in `OUT_DIR` that lists tracked directories; `embed_migrations!` reads it.
-const TRACKED_LIST: &str = "migrate-tracked-dirs";
-
-static STARTED: AtomicBool = AtomicBool::new(false);
+use migrate_runtime::source::tracked;
 
 /// Tells cargo to rerun the build (and so the macro) when anything in `dir` changes, and
 /// records `dir` as tracked for `embed_migrations!`. `dir` is relative to the crate's
@@ -57,18 +53,5 @@ fn record(dir: &Path) -> Result<(), String> {
         std::env::var_os("OUT_DIR").ok_or("OUT_DIR is not set: call this from build.rs")?;
     let manifest_dir =
         std::env::var_os("CARGO_MANIFEST_DIR").ok_or("CARGO_MANIFEST_DIR is not set")?;
-    let absolute = Path::new(&manifest_dir).join(dir);
-    let absolute = absolute
-        .canonicalize()
-        .map_err(|error| format!("cannot resolve `{}`: {error}", absolute.display()))?;
-    // The first call of this build script run starts the list afresh; later calls append.
-    let first = !STARTED.swap(true, Ordering::SeqCst);
-    let mut file = std::fs::OpenOptions::new()
-        .create(true)
-        .write(true)
-        .append(!first)
-        .truncate(first)
-        .open(Path::new(&out_dir).join(TRACKED_LIST))
-        .map_err(|error| error.to_string())?;
-    writeln!(file, "{}", absolute.display()).map_err(|error| error.to_string())
+    tracked::record(Path::new(&out_dir), Path::new(&manifest_dir), dir)
 }

@@ -18,8 +18,13 @@
 //! migrate mark-applied V                  record pending migrations up to V without running them
 //! migrate mark-reverted V                 delete the records of V and later ones without running anything
 //! migrate repair                          accept edited checksums, remove unfinished rows
-//! migrate new NAME [--reversible] [--rust] create the next migration file(s) in the source directory
+//! migrate new NAME [--reversible] [--rust] [--dir D] create the next migration file(s)
 //! ```
+//!
+//! `new` writes into `--dir`, or by default: in a debug build, the migrations directory the
+//! binary was compiled from; in a release build, the path written in `embed_migrations!`
+//! relative to the current directory (run it from the crate's directory), because a release
+//! binary does not carry the build machine's absolute paths (see [`Migrations::dir`]).
 //!
 //! The database comes from `--database-url` or `DATABASE_URL` (`postgres://`, `mysql://`
 //! or `mariadb://`, `sqlite:`), for each backend whose feature is enabled. `--json` prints
@@ -100,7 +105,10 @@ enum Command {
         /// database of `--database-url` (PostgreSQL when none is given).
         #[arg(long)]
         rust: bool,
-        /// The directory (default: the one the binary was built from).
+        /// The migrations directory. Default: in a debug build, the one the binary was
+        /// built from; otherwise the path written in `embed_migrations!`, relative to the
+        /// current directory (run from the crate's directory). A release binary does not
+        /// embed the build machine's path.
         #[arg(long)]
         dir: Option<PathBuf>,
     },
@@ -772,6 +780,34 @@ fn rust_template(name: &str, connection: &str, reversible: bool) -> String {
     text
 }
 
+/// Where `new` creates files: `--dir`; else, in a debug build, the directory the binary was
+/// built from ([`Migrations::dir`]); else the directory as written in the macro call
+/// ([`Migrations::source`]), relative to the current directory.
+fn new_dir(migrations: &Migrations, dir: Option<&Path>) -> Result<PathBuf, Failure> {
+    if let Some(dir) = dir {
+        return if dir.is_dir() {
+            Ok(dir.to_path_buf())
+        } else {
+            Err(usage(format!(
+                "`{}` (--dir) is not a directory",
+                dir.display()
+            )))
+        };
+    }
+    if let Some(built) = migrations.dir().map(Path::new).filter(|d| d.is_dir()) {
+        return Ok(built.to_path_buf());
+    }
+    let source = Path::new(migrations.source());
+    if source.is_dir() {
+        return Ok(source.to_path_buf());
+    }
+    let cwd = std::env::current_dir().map_or_else(|_| "?".to_owned(), |d| d.display().to_string());
+    Err(usage(format!(
+        "cannot find the migrations directory: this binary embeds `{}` (relative to its crate's Cargo.toml), which is not under the current directory `{cwd}`; run `migrate new` from the crate's directory, or pass --dir DIRECTORY",
+        source.display()
+    )))
+}
+
 fn new_files(
     migrations: &'static Migrations,
     name: &str,
@@ -788,13 +824,7 @@ fn new_files(
             "`{name}` is not a valid description: use ASCII letters, digits, `_` and `-`"
         )));
     }
-    let dir = dir.map_or_else(|| PathBuf::from(migrations.dir()), Path::to_path_buf);
-    if !dir.is_dir() {
-        return Err(usage(format!(
-            "`{}` is not a directory; pass --dir",
-            dir.display()
-        )));
-    }
+    let dir = new_dir(migrations, dir)?;
     // Versions and widths of what is embedded and what is on disk (files added since the build).
     let mut versions: Vec<(i64, usize)> = migrations
         .iter()

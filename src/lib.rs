@@ -41,7 +41,17 @@
 //!
 //! A file may start with directives in SQL comments: `-- migrate:no-transaction` runs it
 //! outside a transaction (for `CREATE INDEX CONCURRENTLY` and the like; sqlx's
-//! `-- no-transaction` is accepted too). Unknown or misspelled directives are compile errors.
+//! `-- no-transaction` is accepted too). A directive counts anywhere in the header, the blank
+//! and `--` lines before the first statement, so a file may open with a description; sqlx
+//! honours `-- no-transaction` only as the very first line, so such a file runs outside a
+//! transaction here and inside one under sqlx.
+//!
+//! Unknown or misspelled directives are compile errors, but only where the comment cannot be
+//! prose, since a compile error must be a certainty: `-- migrate:<name>` with one token after
+//! the colon is a directive (`-- migrate:bogus` is an error), and a comment that is one
+//! lowercase token of the directive's form close to its name (`-- no-transacton`,
+//! `-- no_transaction`, `-- migrate no-transaction`) is a misspelling. Everything else is a
+//! comment: `-- Transaction`, `-- migrate: add the users table`.
 //!
 //! # Migrations written in Rust
 //! Some changes need code between two SQL steps: add a nullable column, fill it with logic that

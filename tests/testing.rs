@@ -327,11 +327,11 @@ async fn a_changed_migration_set_gets_another_template() {
         return;
     };
     // The app's migrations with one file edited: another digest, another template.
-    let dir = std::path::Path::new(APP.dir());
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(APP.source());
     let edited = runtime_migrations(
         "app-edited",
         sqlx_layout(
-            dir,
+            &dir,
             &[(
                 "0004_archive_conversations.up.sql",
                 "ALTER TABLE conversations ADD COLUMN archived_at TIMESTAMP NULL;\n\
@@ -339,7 +339,7 @@ async fn a_changed_migration_set_gets_another_template() {
             )],
         ),
     );
-    let unchanged = runtime_migrations("app-copy", sqlx_layout(dir, &[]));
+    let unchanged = runtime_migrations("app-copy", sqlx_layout(&dir, &[]));
     let original_template = template_name(&Migrator::new(&APP));
     assert_eq!(
         template_name(&Migrator::new(unchanged)),
@@ -384,7 +384,10 @@ async fn concurrent_tests_build_one_template() {
         std::process::id(),
         std::time::SystemTime::now()
     );
-    let mut entries = sqlx_layout(std::path::Path::new(APP.dir()), &[]);
+    let mut entries = sqlx_layout(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(APP.source()),
+        &[],
+    );
     entries[0].up.1.insert_str(0, &nonce);
     let fresh = runtime_migrations("app-nonce", entries);
     let template = template_name(&Migrator::new(fresh));

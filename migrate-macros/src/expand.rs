@@ -2,25 +2,14 @@
 
 use std::path::Path;
 
+use migrate_runtime::source::{checksum::checksum, tracked};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{quote, quote_spanned};
-use sha2::{Digest, Sha256};
 
 use crate::code;
 use crate::input::Input;
 use crate::scan::{File, Role, RustFunctions};
 use crate::validate::Set;
-
-/// The name of the file that `migrate::build::track` writes into `OUT_DIR`. Keep in step
-/// with `src/build.rs` of the facade.
-const TRACKED_LIST: &str = "migrate-tracked-dirs";
-
-/// The checksum of a migration: SHA-256 of its content without a BOM and with CRLF turned
-/// into LF. Keep in step with `migrate_runtime::checksum`.
-fn checksum(content: &str) -> [u8; 32] {
-    let body = content.strip_prefix('\u{feff}').unwrap_or(content);
-    Sha256::digest(body.replace("\r\n", "\n").as_bytes()).into()
-}
 
 /// `V<version>_<DESCRIPTION>`: the name of the item for one migration.
 fn item_name(version: i64, description: &str) -> Ident {
@@ -148,7 +137,7 @@ pub fn expand(input: &Input, set: &Set) -> TokenStream {
             };
             (up, down)
         };
-        let sum = checksum(&migration.up.content);
+        let sum = checksum(migration.up.content.as_bytes());
         let doc = match &migration.down {
             _ if migration.up.role == Role::Rust => format!(
                 "Migration {version} `{description}`: written in Rust in `{}`{}.",
@@ -189,8 +178,19 @@ pub fn expand(input: &Input, set: &Set) -> TokenStream {
             #(#items)*
 
             /// Every migration, in version order.
-            pub static MIGRATIONS: ::migrate::Migrations =
-                ::migrate::__private::Migrations::new(#source, #dir, &[#(&#names),*]);
+            pub static MIGRATIONS: ::migrate::Migrations = ::migrate::__private::Migrations::new(
+                #source,
+                // The absolute path of the build machine only where `migrate new` may use it:
+                // never in a release binary.
+                {
+                    #[cfg(debug_assertions)]
+                    let dir = #dir;
+                    #[cfg(not(debug_assertions))]
+                    let dir = "";
+                    dir
+                },
+                &[#(&#names),*],
+            );
 
             /// A migrator over [`MIGRATIONS`] with the default settings, to configure before running.
             pub fn migrator() -> ::migrate::Migrator {
@@ -236,16 +236,7 @@ fn build_script_warning(input: &Input, dir: &Path) -> TokenStream {
 }
 
 fn is_tracked(dir: &Path) -> bool {
-    let Some(out_dir) = std::env::var_os("OUT_DIR") else {
-        return false;
-    };
-    let Ok(list) = std::fs::read_to_string(Path::new(&out_dir).join(TRACKED_LIST)) else {
-        return false;
-    };
-    let Ok(dir) = dir.canonicalize() else {
-        return false;
-    };
-    list.lines().any(|tracked| dir.starts_with(tracked))
+    std::env::var_os("OUT_DIR").is_some_and(|out_dir| tracked::is_tracked(Path::new(&out_dir), dir))
 }
 
 /// What the macro expands to when there are errors: the errors, and a stand-in module so that

@@ -7,9 +7,12 @@
 //! [`scan`] reads the directory and parses every file name and header, [`validate`] checks
 //! the set as a whole, and [`expand`] generates the module. Every stage collects all of its
 //! problems and the macro reports them together, so one build shows every bad file.
+//!
+//! File names, directives, checksums and the list of tracked directories are read by
+//! `migrate_runtime::source`: the code that the runtime and `migrate::build` use, so the
+//! macro cannot disagree with them.
 
 mod code;
-mod directive;
 mod expand;
 mod input;
 mod scan;

@@ -45,12 +45,41 @@ pub fn validate(input: &Input, dir: Dir) -> syn::Result<Set> {
 }
 
 fn names(files: &[&File]) -> String {
-    let names: Vec<String> = files.iter().map(|f| format!("`{}`", f.name)).collect();
-    match names.as_slice() {
+    list(files.iter().map(|f| format!("`{}`", f.name)).collect())
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn list(items: Vec<String>) -> String {
+    match items.as_slice() {
         [] => String::new(),
         [one] => one.clone(),
         [init @ .., last] => format!("{} and {last}", init.join(", ")),
     }
+}
+
+/// The migrations that share a version, each named by its up (or only) file with the rest of
+/// its files: "`0003_a.up.sql` (with `0003_a.down.sql`) and `3_b.sql`".
+fn migrations_named(files: &[File]) -> String {
+    let mut stems: Vec<&str> = Vec::new();
+    for file in files {
+        if !stems.contains(&file.stem.as_str()) {
+            stems.push(&file.stem);
+        }
+    }
+    let named = stems
+        .into_iter()
+        .map(|stem| {
+            let mut own: Vec<&File> = files.iter().filter(|f| f.stem == stem).collect();
+            // The down file after its up file (it sorts first by name).
+            own.sort_by_key(|f| f.role == Role::Down);
+            match own.split_first() {
+                Some((first, [])) => format!("`{}`", first.name),
+                Some((first, rest)) => format!("`{}` (with {})", first.name, names(rest)),
+                None => String::new(),
+            }
+        })
+        .collect();
+    list(named)
 }
 
 /// Turns all files of one version into a migration, or explains why they are not one.
@@ -59,13 +88,6 @@ fn group(version: i64, files: Vec<File>) -> Result<Migration, String> {
     stems.sort_unstable();
     stems.dedup();
     if stems.len() > 1 {
-        // One representative per stem: `024_a.sql` and `24_b.up.sql`/`24_b.down.sql` are two.
-        let mut shown: Vec<&File> = Vec::new();
-        for file in &files {
-            if !shown.iter().any(|s| s.stem == file.stem) {
-                shown.push(file);
-            }
-        }
         let all_pair_halves = files.len() == 2
             && files.iter().any(|f| f.role == Role::Up)
             && files.iter().any(|f| f.role == Role::Down);
@@ -76,7 +98,7 @@ fn group(version: i64, files: Vec<File>) -> Result<Migration, String> {
         };
         return Err(format!(
             "duplicate migration version {version}: {} ({hint})",
-            names(&shown)
+            migrations_named(&files)
         ));
     }
 

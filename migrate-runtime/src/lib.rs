@@ -12,7 +12,7 @@
 
 #![warn(missing_docs)]
 // Without a backend feature nothing calls the helpers the backends share; that build exists
-// only so the facade can compile for build scripts.
+// for `source`, which the macro crate and the facade's `build` module use.
 #![cfg_attr(
     not(any(feature = "postgres", feature = "sqlite", feature = "mysql")),
     allow(dead_code)
@@ -29,6 +29,8 @@ mod migrator;
 mod plan;
 mod report;
 mod seal;
+#[doc(hidden)]
+pub mod source;
 pub mod statements;
 mod summary;
 

@@ -1,8 +1,9 @@
 //! Migrations as the macro embeds them.
 
-use sha2::{Digest, Sha256};
-
 use crate::code::{Backend, Code};
+// One implementation for the macro and the runtime: see `crate::source`.
+pub use crate::source::checksum::checksum;
+pub(crate) use crate::source::checksum::hex;
 
 /// One file of a migration: the up (or simple) file or the down file, or, for a migration
 /// written in Rust, one of the functions of its `.rs` file.
@@ -147,6 +148,7 @@ pub struct Migrations {
 }
 
 impl Migrations {
+    /// `dir` is empty when it is not embedded (see [`Migrations::dir`]).
     #[doc(hidden)]
     pub const fn new(
         source: &'static str,
@@ -156,10 +158,13 @@ impl Migrations {
         Migrations { source, dir, list }
     }
 
-    /// The absolute path of that directory on the machine that compiled the binary: where
-    /// the CLI's `new` creates files during development.
-    pub fn dir(&self) -> &'static str {
-        self.dir
+    /// The absolute path of the directory on the machine that compiled the binary, in a
+    /// build with debug assertions (a `cargo build` or `cargo run` during development), where
+    /// the CLI's `new` creates files. `None` in a release build: a binary that is shipped
+    /// does not carry a path of the build machine. Use [`Migrations::source`], relative to
+    /// the crate's directory, to find the directory without it.
+    pub fn dir(&self) -> Option<&'static str> {
+        Some(self.dir).filter(|dir| !dir.is_empty())
     }
 
     /// The directory they were embedded from, as written in the macro call.
@@ -194,31 +199,4 @@ impl Migrations {
             .ok()
             .map(|index| self.list[index])
     }
-}
-
-/// The checksum `embed_migrations!` computes for a migration file: SHA-256 of its content
-/// with a leading byte order mark removed and every CRLF turned into LF, so that a checkout
-/// with Windows line endings does not look like an edited migration.
-///
-/// ```
-/// let unix = migrate_runtime::checksum(b"CREATE TABLE t (id INT);\n");
-/// let windows = migrate_runtime::checksum(b"\xEF\xBB\xBFCREATE TABLE t (id INT);\r\n");
-/// assert_eq!(unix, windows);
-/// ```
-pub fn checksum(content: &[u8]) -> [u8; 32] {
-    let body = content.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(content);
-    let mut hasher = Sha256::new();
-    let mut rest = body;
-    while let Some(at) = rest.windows(2).position(|w| w == b"\r\n") {
-        hasher.update(&rest[..at]);
-        hasher.update(b"\n");
-        rest = &rest[at + 2..];
-    }
-    hasher.update(rest);
-    hasher.finalize().into()
-}
-
-/// Lower-case hex of a checksum, for messages.
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -138,13 +138,7 @@ impl Migrator {
                         version: row.version,
                         name: row.name.clone(),
                         file: "(down script recorded in the history)".to_owned(),
-                        no_transaction: sql
-                            .lines()
-                            .take_while(|l| l.trim().is_empty() || l.trim_start().starts_with("--"))
-                            .any(|l| {
-                                let l = l.trim_start_matches('-').trim();
-                                l == "migrate:no-transaction" || l == "no-transaction"
-                            }),
+                        no_transaction: crate::source::directive::read(&sql).no_transaction,
                         sql,
                         code: None,
                     }
