@@ -195,6 +195,7 @@ impl Drop for Cleanup {
 /// server, whether to use a template, whether to migrate at all.
 ///
 /// ```no_run
+/// # extern crate checked_migrations as migrate; // users name the dependency `migrate`
 /// # #[cfg(feature = "postgres")]
 /// # async fn example(migrations: &'static migrate::Migrations) -> Result<(), Box<dyn std::error::Error>> {
 /// use migrate::testing::TestDatabaseBuilder;
@@ -274,6 +275,7 @@ impl TestDatabaseBuilder {
     /// [`TestError::Unreachable`] when the server cannot be reached; [`TestError::Migrate`]
     /// when a migration fails; [`TestError::Database`] for any other failing statement.
     #[cfg(feature = "postgres")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
     pub async fn postgres(&self) -> Result<TestDatabase<sqlx::Postgres>, TestError> {
         super::postgres::create(self).await
     }
@@ -283,6 +285,7 @@ impl TestDatabaseBuilder {
     /// # Errors
     /// As [`TestDatabaseBuilder::postgres`].
     #[cfg(feature = "mysql")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "mysql")))]
     pub async fn mysql(&self) -> Result<TestDatabase<sqlx::MySql>, TestError> {
         super::mysql::create(self).await
     }
@@ -293,12 +296,14 @@ impl TestDatabaseBuilder {
     /// # Errors
     /// [`TestError::Io`] for file operations, [`TestError::Migrate`] when a migration fails.
     #[cfg(feature = "sqlite")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
     pub async fn sqlite(&self) -> Result<TestDatabase<sqlx::Sqlite>, TestError> {
         super::sqlite::create(self).await
     }
 }
 
 #[cfg(feature = "postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
 impl TestDatabase<sqlx::Postgres> {
     /// A fresh PostgreSQL database migrated with `migrations`, on the server of
     /// `MIGRATE_TEST_POSTGRES_URL` (see the [module documentation](super)).
@@ -311,6 +316,7 @@ impl TestDatabase<sqlx::Postgres> {
 }
 
 #[cfg(feature = "mysql")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mysql")))]
 impl TestDatabase<sqlx::MySql> {
     /// A fresh MySQL or MariaDB database migrated with `migrations`, on the server of
     /// `MIGRATE_TEST_MYSQL_URL` (see the [module documentation](super)).
@@ -323,6 +329,7 @@ impl TestDatabase<sqlx::MySql> {
 }
 
 #[cfg(feature = "sqlite")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 impl TestDatabase<sqlx::Sqlite> {
     /// A fresh SQLite file migrated with `migrations`, in the system's temporary directory
     /// (or `MIGRATE_TEST_SQLITE_DIR`), removed on drop.

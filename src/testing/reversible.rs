@@ -15,6 +15,7 @@ use super::TestError;
 /// version, file and what differs; a migration without a down file is applied and skipped.
 ///
 /// ```no_run
+/// # extern crate checked_migrations as migrate; // users name the dependency `migrate`
 /// # #[cfg(feature = "postgres")]
 /// # async fn example(migrations: &'static migrate::Migrations) -> Result<(), Box<dyn std::error::Error>> {
 /// use migrate::testing::{ReversibilityCheck, TestDatabaseBuilder};
