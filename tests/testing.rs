@@ -5,6 +5,8 @@
 
 #[path = "testing_reversible.rs"]
 mod reversible;
+// Without `cfg(corpus)` the helpers that read it are unused.
+#[cfg_attr(not(corpus), allow(dead_code))]
 #[path = "testing_support.rs"]
 mod support;
 
