@@ -82,7 +82,7 @@ async fn atuin_scripts_broken_down_is_reported() {
     let ReversibilityError::DownFailed {
         version,
         file,
-        source,
+        error: source,
     } = &error
     else {
         panic!("expected DownFailed, got {error}");

@@ -29,7 +29,11 @@ mod tests {
                 .fetch_all(&pool)
                 .await
                 .expect("notes");
-        assert_eq!(words, [(1, Some(3)), (2, Some(1))], "the Rust migration ran");
+        assert_eq!(
+            words,
+            [(1, Some(3)), (2, Some(1))],
+            "the Rust migration ran"
+        );
 
         let target: &'static renamed::Migration = &migrations::V1_CREATE_NOTES;
         let reverted = migrations::migrator()
