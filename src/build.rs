@@ -8,10 +8,11 @@
 //! ```toml
 //! # Cargo.toml
 //! [build-dependencies]
-//! migrate = { version = "0.1", default-features = false }
+//! migrate = { package = "checked-migrations", version = "0.1", default-features = false }
 //! ```
 //!
 //! ```no_run
+//! # extern crate checked_migrations as migrate; // users name the dependency `migrate`
 //! // build.rs
 //! fn main() {
 //!     migrate::build::track("migrations");

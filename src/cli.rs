@@ -2,6 +2,7 @@
 //! can never disagree with the binary that is deployed (feature `cli`).
 //!
 //! ```no_run
+//! # extern crate checked_migrations as migrate; // users name the dependency `migrate`
 //! // src/bin/migrate.rs
 //! # #[cfg(feature = "sqlite")] mod m {
 //! migrate::embed_migrations!("migrations");

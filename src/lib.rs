@@ -8,7 +8,13 @@
 //! pending through your own sqlx pool, under a lock, so that any number of replicas can start
 //! at once.
 //!
+//! The package is `checked-migrations` on crates.io (`migrate` is another project). Name the
+//! dependency `migrate`, as these docs do:
+//! `migrate = { package = "checked-migrations", version = "0.1", features = ["postgres"] }`.
+//! Any other name works as well: the generated code does not depend on it.
+//!
 //! ```no_run
+//! # extern crate checked_migrations as migrate; // users name the dependency `migrate`
 //! # #[cfg(feature = "sqlite")]
 //! # mod app {
 //! migrate::embed_migrations!("migrations");
@@ -95,16 +101,40 @@
 //! still revert a newer migration.
 
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod build;
 #[cfg(feature = "cli")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cli")))]
 pub mod cli;
 #[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
 
 #[cfg(feature = "runtime")]
-pub use migrate_macros::{down, embed_migrations, up};
+#[cfg_attr(docsrs, doc(cfg(feature = "runtime")))]
+pub use migrate_macros::{down, up};
+
+/// Embeds a directory of migrations, checked at compile time, as a module `migrations`.
+///
+/// The path is relative to the directory of the crate's `Cargo.toml`. The module holds one
+/// [`Migration`] per file (`migrations::V3_ADD_THREADS`), every migration in version order
+/// (`migrations::MIGRATIONS`), `migrations::migrator()` to configure a [`Migrator`], and
+/// `migrations::run(&pool)`, which applies what is pending. Every problem of the directory
+/// is a compile error that names the file. See the [crate documentation](crate).
+///
+/// The generated code reaches this crate through `$crate`, so it works under any name you give
+/// the dependency in `Cargo.toml`.
 #[cfg(feature = "runtime")]
+#[cfg_attr(docsrs, doc(cfg(feature = "runtime")))]
+#[macro_export]
+macro_rules! embed_migrations {
+    ($($arguments:tt)*) => {
+        $crate::__private::embed_migrations!($crate, $($arguments)*);
+    };
+}
+#[cfg(feature = "runtime")]
+#[cfg_attr(docsrs, doc(cfg(feature = "runtime")))]
 pub use migrate_runtime::{
     checksum, Applied, AppliedMigration, Backend, BoxError, Code, Down, Error, HistoryTable,
     Location, LockMode, Migration, MigrationStatus, Migrations, Migrator, Operation, PlannedStep,
@@ -115,5 +145,6 @@ pub use migrate_runtime::{
 #[cfg(feature = "runtime")]
 #[doc(hidden)]
 pub mod __private {
+    pub use migrate_macros::embed_migrations;
     pub use migrate_runtime::__private::*;
 }

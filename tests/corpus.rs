@@ -1,6 +1,7 @@
 //! Real migration directories from public projects (`../shared/corpus`, see each SOURCE.md)
 //! embed and apply cleanly: atuin's server schema on PostgreSQL (PL/pgSQL functions in
 //! dollar quotes, triggers, an enum) and atuin's client schema on SQLite.
+#![cfg(corpus)] // only when ../shared/corpus is there: see corpus_present.rs
 
 use migrate_tests::{pg_relation_exists, PgDatabase, SqliteFile};
 

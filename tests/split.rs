@@ -8,6 +8,7 @@
 //! prepare two statements at once, so a piece that is really two statements (which a
 //! simple-protocol `raw_sql` would run without complaint) fails the test. sqlx prepares every
 //! statement of a SQLite string, so there the statement counts, checked by hand, show it.
+#![cfg(corpus)] // only when ../shared/corpus is there: see corpus_present.rs
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};

@@ -5,6 +5,8 @@
 
 #[path = "testing_reversible.rs"]
 mod reversible;
+// Without `cfg(corpus)` the helpers that read it are unused.
+#[cfg_attr(not(corpus), allow(dead_code))]
 #[path = "testing_support.rs"]
 mod support;
 
@@ -473,4 +475,38 @@ async fn sqlite_template_is_migrated_once_and_copied() {
         .expect("read the directory")
         .collect();
     assert!(left.is_empty(), "no template, no database left: {left:?}");
+}
+
+/// `?password=…` is a password too (sqlx reads it): no error or `Debug` output shows it.
+#[tokio::test]
+async fn a_password_in_the_query_is_never_shown() {
+    // Nothing listens on port 1, so the error names the server's URL.
+    let unreachable = TestDatabaseBuilder::new(&APP)
+        .admin_url("postgres://postgres@127.0.0.1:1/postgres?password=secret&connect_timeout=5");
+    let builder_debug = format!("{unreachable:?}");
+    assert!(builder_debug.contains("password=***"), "{builder_debug}");
+    let error = unreachable
+        .postgres()
+        .await
+        .expect_err("nothing listens on port 1");
+    assert!(error.is_unreachable(), "{error}");
+    for shown in [builder_debug, error.to_string(), format!("{error:?}")] {
+        assert!(!shown.contains("secret"), "{shown}");
+    }
+
+    // A database created through such a URL (trust authentication ignores the password).
+    let admin = std::env::var("POSTGRES_URL")
+        .unwrap_or_else(|_| migrate::testing::DEFAULT_POSTGRES_URL.to_owned());
+    let separator = if admin.contains('?') { '&' } else { '?' };
+    let builder =
+        TestDatabaseBuilder::new(&APP).admin_url(format!("{admin}{separator}password=secret"));
+    let Some(db) = available(builder.postgres().await) else {
+        return;
+    };
+    assert!(
+        db.url().contains("password=secret"),
+        "the URL to connect with keeps it"
+    );
+    let shown = format!("{db:?}");
+    assert!(!shown.contains("secret"), "{shown}");
 }

@@ -6,6 +6,7 @@
 //! ```text
 //! CARGO_TARGET_DIR=/work/target-testing cargo test -p migrate-tests --test testing_bench -- --ignored --nocapture --test-threads 1
 //! ```
+#![cfg(corpus)] // only when ../shared/corpus is there: see corpus_present.rs
 
 // The bench shares the helpers of the `testing` tests and uses a few of them.
 #[allow(dead_code)]

@@ -3,13 +3,19 @@
 //! scripts that run but leave a different schema (fixtures, on all three backends), and
 //! crates.io's 285 diesel migrations on PostgreSQL.
 
+#[cfg(corpus)]
 use std::path::Path;
 
 use migrate::testing::{ReversibilityCheck, ReversibilityError, TestDatabaseBuilder};
 use migrate::Migrations;
 
-use crate::support::{available, builder, diesel_layout, runtime_migrations, sqlx_layout, CORPUS};
+use crate::support::{available, builder};
+#[cfg(corpus)]
+use crate::support::{diesel_layout, runtime_migrations, sqlx_layout, CORPUS};
 
+// The items that use `../shared/corpus` are compiled only when it is there (see
+// corpus_present.rs).
+#[cfg(corpus)]
 mod atuin_scripts {
     migrate::embed_migrations!("../../shared/corpus/atuin-scripts-sqlite/migrations");
 }
@@ -61,6 +67,7 @@ async fn check_on(
     })
 }
 
+#[cfg(corpus)]
 #[tokio::test]
 async fn atuin_scripts_broken_down_is_reported() {
     let migrations = &atuin_scripts::migrations::MIGRATIONS;
@@ -75,7 +82,7 @@ async fn atuin_scripts_broken_down_is_reported() {
     let ReversibilityError::DownFailed {
         version,
         file,
-        source,
+        error: source,
     } = &error
     else {
         panic!("expected DownFailed, got {error}");
@@ -95,6 +102,7 @@ async fn atuin_scripts_broken_down_is_reported() {
     );
 }
 
+#[cfg(corpus)]
 #[tokio::test]
 async fn atuin_scripts_with_the_down_fixed_round_trip() {
     let dir = Path::new(CORPUS).join("atuin-scripts-sqlite/migrations");
@@ -285,6 +293,7 @@ async fn an_up_that_differs_when_applied_again_is_reported() {
 }
 
 /// crates.io's migrations (diesel layout), numbered by position.
+#[cfg(corpus)]
 fn crates_io() -> &'static Migrations {
     runtime_migrations(
         "crates-io",
@@ -292,6 +301,7 @@ fn crates_io() -> &'static Migrations {
     )
 }
 
+#[cfg(corpus)]
 #[tokio::test]
 async fn crates_io_first_lossy_down_is_reported() {
     let migrations = crates_io();
@@ -333,6 +343,7 @@ async fn crates_io_first_lossy_down_is_reported() {
     );
 }
 
+#[cfg(corpus)]
 #[tokio::test]
 async fn crates_io_newest_migrations() {
     let migrations = crates_io();

@@ -1,7 +1,10 @@
 //! `#[migrate::up]` and `#[migrate::down]`: the functions of a migration written in Rust.
 //!
 //! The attribute keeps the function as written and adds a static `__MIGRATE_FN_<name>` that
-//! `embed_migrations!` puts in the migration list. The glue is
+//! `embed_migrations!` puts in the migration list. The glue reaches the facade through
+//! `super::__migrate`, a private import of the facade's `$crate` in the generated `migrations`
+//! module, of which the migration's module is a child: it works whatever name the user gave
+//! the dependency. The glue is
 //! spanned at the function's signature, so a wrong argument or return type is reported in
 //! the migration's own `.rs` file, at the function.
 
@@ -128,7 +131,7 @@ fn glue(function: &ItemFn) -> TokenStream {
     // Spanned at the signature: type errors in `call` (an argument that is not a
     // connection, a return type that is not a `Result`) point at the function.
     let call = quote_spanned! {span=>
-        ::migrate::__private::call(connection, #name)
+        super::__migrate::__private::call(connection, #name)
     };
     quote! {
         #function
@@ -136,13 +139,13 @@ fn glue(function: &ItemFn) -> TokenStream {
         #[doc(hidden)]
         fn #entry<'c>(
             connection: ::core::option::Option<&'c mut (dyn ::core::any::Any + ::core::marker::Send)>,
-        ) -> (::migrate::Backend, ::core::option::Option<::migrate::__private::CodeFuture<'c>>) {
+        ) -> (super::__migrate::Backend, ::core::option::Option<super::__migrate::__private::CodeFuture<'c>>) {
             #call
         }
 
         #[doc(hidden)]
         #[allow(non_upper_case_globals)]
-        pub(crate) static #item: ::migrate::Code =
-            ::migrate::__private::Code::new(#name_text, #entry);
+        pub(crate) static #item: super::__migrate::Code =
+            super::__migrate::__private::Code::new(#name_text, #entry);
     }
 }

@@ -27,12 +27,12 @@ fn item_name(version: i64, description: &str) -> Ident {
     Ident::new(&format!("V{version}_{upper}"), Span::call_site())
 }
 
-fn script(file: &File) -> TokenStream {
+fn script(krate: &TokenStream, file: &File) -> TokenStream {
     let name = &file.name;
     let path = file.path.to_string_lossy();
     let no_transaction = file.directives.no_transaction;
     quote! {
-        ::migrate::__private::Script::new(#name, ::core::include_str!(#path), #no_transaction)
+        #krate::__private::Script::new(#name, ::core::include_str!(#path), #no_transaction)
     }
 }
 
@@ -50,7 +50,11 @@ fn rust_module(file: &File) -> (Ident, TokenStream) {
 }
 
 /// The up and down scripts of a migration written in Rust, and the items they need.
-fn rust_scripts(file: &File, functions: &RustFunctions) -> (TokenStream, TokenStream, TokenStream) {
+fn rust_scripts(
+    krate: &TokenStream,
+    file: &File,
+    functions: &RustFunctions,
+) -> (TokenStream, TokenStream, TokenStream) {
     let (module, module_item) = rust_module(file);
     let name = &file.name;
     let path = file.path.to_string_lossy();
@@ -66,14 +70,14 @@ fn rust_scripts(file: &File, functions: &RustFunctions) -> (TokenStream, TokenSt
     };
     let (ups, downs) = (statics(&functions.up), statics(&functions.down));
     let up = quote! {
-        ::migrate::__private::Script::rust(#name, #source, &[#(&#module::#ups),*])
+        #krate::__private::Script::rust(#name, #source, &[#(&#module::#ups),*])
     };
     let down = if downs.is_empty() {
         quote!(::core::option::Option::None)
     } else {
         quote! {
             ::core::option::Option::Some(
-                ::migrate::__private::Script::rust(#name, #source, &[#(&#module::#downs),*])
+                #krate::__private::Script::rust(#name, #source, &[#(&#module::#downs),*])
             )
         }
     };
@@ -85,7 +89,7 @@ fn rust_scripts(file: &File, functions: &RustFunctions) -> (TokenStream, TokenSt
 }
 
 /// Generates the module for a valid set.
-pub fn expand(input: &Input, set: &Set) -> TokenStream {
+pub fn expand(krate: &TokenStream, input: &Input, set: &Set) -> TokenStream {
     // A Rust file that does not parse: the compiler reports where when it reads the module.
     let unparsed: Vec<&File> = set
         .migrations
@@ -108,7 +112,7 @@ pub fn expand(input: &Input, set: &Set) -> TokenStream {
             modules.push(rust_module(file).1);
         }
         if let Some(error) = error {
-            return with_errors_and(error, quote!(#(#modules)*));
+            return with_errors_and(krate, error, quote!(#(#modules)*));
         }
     }
     let mut items = Vec::with_capacity(set.migrations.len());
@@ -123,14 +127,14 @@ pub fn expand(input: &Input, set: &Set) -> TokenStream {
             .as_ref()
             .is_some_and(|r| !r.down.is_empty());
         let (up, down) = if let Some(functions) = &migration.up.rust {
-            let (up, down, support) = rust_scripts(&migration.up, functions);
+            let (up, down, support) = rust_scripts(krate, &migration.up, functions);
             items.push(support);
             (up, down)
         } else {
-            let up = script(&migration.up);
+            let up = script(krate, &migration.up);
             let down = match &migration.down {
                 Some(down) => {
-                    let down = script(down);
+                    let down = script(krate, down);
                     quote!(::core::option::Option::Some(#down))
                 }
                 None => quote!(::core::option::Option::None),
@@ -159,7 +163,7 @@ pub fn expand(input: &Input, set: &Set) -> TokenStream {
         };
         items.push(quote! {
             #[doc = #doc]
-            pub static #ident: ::migrate::Migration = ::migrate::__private::Migration::new(
+            pub static #ident: #krate::Migration = #krate::__private::Migration::new(
                 #version, #description, #up, #down, [#(#sum),*],
             );
         });
@@ -175,10 +179,14 @@ pub fn expand(input: &Input, set: &Set) -> TokenStream {
     quote! {
         #[doc = #module_doc]
         pub mod migrations {
+            #[doc(hidden)]
+            #[allow(unused_imports)]
+            use #krate as __migrate;
+
             #(#items)*
 
             /// Every migration, in version order.
-            pub static MIGRATIONS: ::migrate::Migrations = ::migrate::__private::Migrations::new(
+            pub static MIGRATIONS: #krate::Migrations = #krate::__private::Migrations::new(
                 #source,
                 // The absolute path of the build machine only where `migrate new` may use it:
                 // never in a release binary.
@@ -193,18 +201,18 @@ pub fn expand(input: &Input, set: &Set) -> TokenStream {
             );
 
             /// A migrator over [`MIGRATIONS`] with the default settings, to configure before running.
-            pub fn migrator() -> ::migrate::Migrator {
-                ::migrate::Migrator::new(&MIGRATIONS)
+            pub fn migrator() -> #krate::Migrator {
+                #krate::Migrator::new(&MIGRATIONS)
             }
 
             /// Applies every pending migration under the migration lock, with the default settings.
             ///
             /// # Errors
-            /// See [`migrate::Error`](::migrate::Error): drift between the binary and the database,
+            /// See [`Error`](__migrate::Error): drift between the binary and the database,
             /// a failed migration, a lock that could not be had in time, or a database error.
-            pub async fn run<P: ::migrate::Pool>(
+            pub async fn run<P: #krate::Pool>(
                 pool: &P,
-            ) -> ::core::result::Result<::migrate::Report, ::migrate::Error> {
+            ) -> ::core::result::Result<#krate::Report, #krate::Error> {
                 migrator().run(pool).await
             }
 
@@ -222,7 +230,7 @@ fn build_script_warning(input: &Input, dir: &Path) -> TokenStream {
         return TokenStream::new();
     }
     let note = format!(
-        "cargo will not rebuild this crate when a migration is added to `{0}`: add a `build.rs` with `fn main() {{ migrate::build::track(\"{0}\"); }}` and `migrate` under [build-dependencies] (see the docs of `migrate::build`)",
+        "cargo will not rebuild this crate when a migration is added to `{0}`: add a `build.rs` with `fn main() {{ migrate::build::track(\"{0}\"); }}` and `migrate = {{ package = \"checked-migrations\", default-features = false, … }}` under [build-dependencies] (see the docs of `migrate::build`)",
         input.path
     );
     let span = input.span;
@@ -241,26 +249,27 @@ fn is_tracked(dir: &Path) -> bool {
 
 /// What the macro expands to when there are errors: the errors, and a stand-in module so that
 /// uses of `migrations::run` do not add "cannot find" errors on top.
-pub fn with_errors(error: syn::Error) -> TokenStream {
-    with_errors_and(error, TokenStream::new())
+pub fn with_errors(krate: &TokenStream, error: syn::Error) -> TokenStream {
+    with_errors_and(krate, error, TokenStream::new())
 }
 
 /// [`with_errors`], with `extra` items in the stand-in module.
-fn with_errors_and(error: syn::Error, extra: TokenStream) -> TokenStream {
+fn with_errors_and(krate: &TokenStream, error: syn::Error, extra: TokenStream) -> TokenStream {
     let errors = error.to_compile_error();
     quote! {
         #errors
         #[allow(dead_code, unused)]
         pub mod migrations {
+            use #krate as __migrate;
             #extra
-            pub static MIGRATIONS: ::migrate::Migrations =
-                ::migrate::__private::Migrations::new("", "", &[]);
-            pub fn migrator() -> ::migrate::Migrator {
-                ::migrate::Migrator::new(&MIGRATIONS)
+            pub static MIGRATIONS: #krate::Migrations =
+                #krate::__private::Migrations::new("", "", &[]);
+            pub fn migrator() -> #krate::Migrator {
+                #krate::Migrator::new(&MIGRATIONS)
             }
-            pub async fn run<P: ::migrate::Pool>(
+            pub async fn run<P: #krate::Pool>(
                 pool: &P,
-            ) -> ::core::result::Result<::migrate::Report, ::migrate::Error> {
+            ) -> ::core::result::Result<#krate::Report, #krate::Error> {
                 migrator().run(pool).await
             }
         }

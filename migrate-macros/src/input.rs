@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use proc_macro2::Span;
+use proc_macro2::{Span, TokenStream, TokenTree};
 use syn::parse::{Parse, ParseStream};
 use syn::LitStr;
 
@@ -65,4 +65,21 @@ impl Input {
     pub fn error(&self, message: impl std::fmt::Display) -> syn::Error {
         syn::Error::new(self.span, message)
     }
+}
+
+/// Splits `$crate, <arguments>` (what the facade's `macro_rules!` wrapper passes) into the
+/// path of the facade and the user's arguments.
+pub fn split_crate(input: TokenStream) -> syn::Result<(TokenStream, TokenStream)> {
+    let mut tokens = input.into_iter();
+    let mut krate = TokenStream::new();
+    for token in tokens.by_ref() {
+        if matches!(&token, TokenTree::Punct(punct) if punct.as_char() == ',') {
+            return Ok((krate, tokens.collect()));
+        }
+        krate.extend([token]);
+    }
+    Err(syn::Error::new(
+        Span::call_site(),
+        "this macro is called through the facade's `embed_migrations!`, which passes the facade's path first",
+    ))
 }

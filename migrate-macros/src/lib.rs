@@ -1,7 +1,12 @@
-//! Procedural macro of the [`migrate`](https://docs.rs/migrate) crate.
+//! Procedural macros of the [`checked-migrations`](https://docs.rs/checked-migrations) crate.
 //!
-//! Use it through `migrate::embed_migrations!`; this crate is an implementation detail and
-//! its version is pinned by the facade.
+//! Use it through the facade's `embed_migrations!`, `#[up]` and `#[down]`; this crate is an
+//! implementation detail and its version is pinned by the facade.
+//!
+//! Generated code never names the facade: `embed_migrations!` receives the facade's `$crate`
+//! from the facade's `macro_rules!` wrapper, and the glue of `#[up]`/`#[down]` reaches it
+//! through a private import of the generated `migrations` module (the module of a Rust
+//! migration is a child of it). Both work when the user renames the dependency.
 //!
 //! The macro runs in stages, each in its own module: [`input`] parses the macro arguments,
 //! [`scan`] reads the directory and parses every file name and header, [`validate`] checks
@@ -22,16 +27,24 @@ use proc_macro::TokenStream;
 
 /// Embeds a directory of SQL migrations, validated at compile time.
 ///
-/// See `migrate::embed_migrations!` for the documentation.
+/// Not called directly: the facade's `embed_migrations!` (a `macro_rules!` macro) calls it as
+/// `embed_migrations!($crate, "path")`, so that the generated code reaches the facade through
+/// `$crate`, whatever name the user gave the dependency. See the facade's `embed_migrations!`
+/// for the documentation.
+#[doc(hidden)]
 #[proc_macro]
 pub fn embed_migrations(input: TokenStream) -> TokenStream {
-    let input = match syn::parse::<input::Input>(input) {
+    let (krate, rest) = match input::split_crate(input.into()) {
+        Ok(split) => split,
+        Err(error) => return error.to_compile_error().into(),
+    };
+    let input = match syn::parse2::<input::Input>(rest) {
         Ok(input) => input,
-        Err(error) => return expand::with_errors(error).into(),
+        Err(error) => return expand::with_errors(&krate, error).into(),
     };
     match scan::scan(&input).and_then(|dir| validate::validate(&input, dir)) {
-        Ok(set) => expand::expand(&input, &set).into(),
-        Err(error) => expand::with_errors(error).into(),
+        Ok(set) => expand::expand(&krate, &input, &set).into(),
+        Err(error) => expand::with_errors(&krate, error).into(),
     }
 }
 

@@ -286,12 +286,13 @@ fn connection_type(function: &syn::ItemFn) -> Option<String> {
     path.path.segments.last().map(|s| s.ident.to_string())
 }
 
-/// Whether an attribute path is `#[migrate::<word>]` (or `#[<word>]`, after a `use`).
+/// Whether an attribute path is `#[<crate>::<word>]` (or `#[<word>]`, after a `use`). Any
+/// crate name: users name the facade's dependency as they like (`migrate`, or another name).
 fn is_marker(path: &syn::Path, word: &str) -> bool {
     let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
     match segments.as_slice() {
         [only] => only == word,
-        [krate, last] => krate == "migrate" && last == word,
+        [_krate, last] => last == word,
         _ => false,
     }
 }

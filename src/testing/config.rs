@@ -2,6 +2,8 @@
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
+use url::Url;
+
 /// The environment variable with the admin URL of the PostgreSQL server for test databases.
 pub const POSTGRES_URL_VARIABLE: &str = "MIGRATE_TEST_POSTGRES_URL";
 
@@ -48,42 +50,49 @@ pub(crate) fn unique_name(prefix: &str) -> String {
     )
 }
 
-/// The URL of database `name` on the server of `admin_url` (its path replaced, the query kept).
+/// The URL of database `name` on the server of `admin_url`: its path replaced, the rest
+/// (user, password, host, port, query parameters) kept. A URL that does not parse is kept as
+/// it is, so that connecting reports what is wrong with it.
 pub(crate) fn with_database(admin_url: &str, name: &str) -> String {
-    let (base, query) = match admin_url.split_once('?') {
-        Some((base, query)) => (base, Some(query)),
-        None => (admin_url, None),
-    };
-    let authority_start = base.find("://").map_or(0, |at| at + 3);
-    let base = match base[authority_start..].find('/') {
-        Some(slash) => &base[..authority_start + slash],
-        None => base,
-    };
-    match query {
-        Some(query) => format!("{base}/{name}?{query}"),
-        None => format!("{base}/{name}"),
+    match Url::parse(admin_url) {
+        Ok(mut url) if !url.cannot_be_a_base() => {
+            url.set_path(&format!("/{name}"));
+            url.into()
+        }
+        _ => admin_url.to_owned(),
     }
 }
 
-/// `url` with its password, if any, replaced by `***`, for messages.
+/// The text that stands for a hidden password.
+const HIDDEN: &str = "***";
+
+/// `url` with its passwords replaced by `***`, for messages: the one in `user:password@`,
+/// and the value of every query parameter whose name contains `password` (sqlx reads
+/// `?password=…`; PostgreSQL also has `sslpassword`). A URL that does not parse is not
+/// shown at all, since where a password would be in it cannot be told.
 pub(crate) fn redact(url: &str) -> String {
-    let Some(scheme_end) = url.find("://").map(|at| at + 3) else {
-        return url.to_owned();
+    let Ok(mut parsed) = Url::parse(url) else {
+        return "<a URL that does not parse>".to_owned();
     };
-    let rest = &url[scheme_end..];
-    let authority_end = rest.find('/').unwrap_or(rest.len());
-    let Some(at) = rest[..authority_end].rfind('@') else {
-        return url.to_owned();
-    };
-    match rest[..at].find(':') {
-        Some(colon) => format!(
-            "{}{}:***{}",
-            &url[..scheme_end],
-            &rest[..colon],
-            &rest[at..]
-        ),
-        None => url.to_owned(),
+    if parsed.password().is_some() {
+        // Fails only for URLs without a host, which have no password either.
+        let _ = parsed.set_password(Some(HIDDEN));
     }
+    if parsed.query().is_some() {
+        let pairs: Vec<(String, String)> = parsed
+            .query_pairs()
+            .map(|(key, value)| {
+                let value = if key.to_ascii_lowercase().contains("password") {
+                    HIDDEN.to_owned()
+                } else {
+                    value.into_owned()
+                };
+                (key.into_owned(), value)
+            })
+            .collect();
+        parsed.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    parsed.into()
 }
 
 /// Lower-case hex of the first `bytes` bytes of `digest`.
@@ -116,13 +125,49 @@ mod tests {
     }
 
     #[test]
-    fn hides_passwords() {
+    fn replacing_the_database_keeps_the_query_parameters() {
+        assert_eq!(
+            with_database(
+                "postgres://u@h:5432/postgres?password=s%26cret&sslmode=disable&application_name=t",
+                "migrate_test_1"
+            ),
+            "postgres://u@h:5432/migrate_test_1?password=s%26cret&sslmode=disable&application_name=t"
+        );
+        // A `/`, `?` or `#` in the password stays in the password, not in the path.
+        assert_eq!(
+            with_database("postgres://u:a%2Fb%3Fc@h/postgres?sslmode=disable", "x"),
+            "postgres://u:a%2Fb%3Fc@h/x?sslmode=disable"
+        );
+    }
+
+    #[test]
+    fn hides_passwords_in_the_user_info() {
         assert_eq!(
             redact("postgres://u:secret@h:5432/db"),
             "postgres://u:***@h:5432/db"
         );
+        // An `@` or `/` in the password (percent-encoded) does not uncover its end.
+        let redacted = redact("postgres://u:se%40cr%2Fet@h:5432/db");
+        assert_eq!(redacted, "postgres://u:***@h:5432/db");
         assert_eq!(redact("mysql://root@h/db"), "mysql://root@h/db");
-        assert_eq!(redact("sqlite://a@b:c"), "sqlite://a@b:c");
+    }
+
+    #[test]
+    fn hides_passwords_in_query_parameters() {
+        assert_eq!(
+            redact("postgres://u@h:5432/db?sslmode=disable&password=secret"),
+            "postgres://u@h:5432/db?sslmode=disable&password=***"
+        );
+        let redacted = redact("mysql://root@h/db?PASSWORD=secret&sslpassword=secret2");
+        assert!(!redacted.contains("secret"), "{redacted}");
+        let both = redact("postgres://u:secret1@h/db?password=secret2");
+        assert!(!both.contains("secret"), "{both}");
+    }
+
+    #[test]
+    fn shows_nothing_of_a_url_that_does_not_parse() {
+        let redacted = redact("postgres://u:secret@h:notaport/db");
+        assert!(!redacted.contains("secret"), "{redacted}");
     }
 
     #[test]

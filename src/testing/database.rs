@@ -1,10 +1,12 @@
 //! [`TestDatabase`]: a fresh, migrated database that is dropped with the value.
 
+use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::{Migrations, Migrator};
 
+use super::config::redact;
 use super::TestError;
 
 /// A fresh database, created for one test (migrated unless asked otherwise) and dropped
@@ -18,7 +20,6 @@ use super::TestError;
 /// dropping this very value), so it works in `#[tokio::test]` functions of either flavour.
 /// A process that is killed (SIGKILL, a debugger stopped) cannot drop anything: its
 /// databases keep their `migrate_test_` names and can be dropped by hand.
-#[derive(Debug)]
 pub struct TestDatabase<DB: sqlx::Database> {
     // Declared before `cleanup`, so the pool is dropped before the database is.
     pool: sqlx::Pool<DB>,
@@ -26,6 +27,19 @@ pub struct TestDatabase<DB: sqlx::Database> {
     name: String,
     template: Option<String>,
     cleanup: Cleanup,
+}
+
+/// Shows the URL without its password.
+impl<DB: sqlx::Database> fmt::Debug for TestDatabase<DB> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TestDatabase")
+            .field("pool", &self.pool)
+            .field("url", &redact(&self.url))
+            .field("name", &self.name)
+            .field("template", &self.template)
+            .field("cleanup", &self.cleanup)
+            .finish()
+    }
 }
 
 impl<DB: sqlx::Database> TestDatabase<DB> {
@@ -86,7 +100,6 @@ impl<DB: sqlx::Database> TestDatabase<DB> {
 }
 
 /// What dropping a [`TestDatabase`] removes.
-#[derive(Debug)]
 pub(crate) enum Target {
     /// A database on a PostgreSQL server.
     #[cfg(feature = "postgres")]
@@ -97,6 +110,35 @@ pub(crate) enum Target {
     /// A directory holding a SQLite file.
     #[cfg(feature = "sqlite")]
     Directory(PathBuf),
+}
+
+/// Shows the admin URL without its password.
+impl fmt::Debug for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // `*self`: without database features the enum is empty, and so is the match.
+        match *self {
+            #[cfg(feature = "postgres")]
+            Target::Postgres {
+                ref admin_url,
+                ref name,
+            } => f
+                .debug_struct("Postgres")
+                .field("admin_url", &redact(admin_url))
+                .field("name", name)
+                .finish(),
+            #[cfg(feature = "mysql")]
+            Target::MySql {
+                ref admin_url,
+                ref name,
+            } => f
+                .debug_struct("MySql")
+                .field("admin_url", &redact(admin_url))
+                .field("name", name)
+                .finish(),
+            #[cfg(feature = "sqlite")]
+            Target::Directory(ref dir) => f.debug_tuple("Directory").field(dir).finish(),
+        }
+    }
 }
 
 impl Target {
@@ -152,7 +194,7 @@ fn remove_directory(dir: &std::path::Path) -> Result<(), TestError> {
     match std::fs::remove_dir_all(dir) {
         Err(error) if error.kind() != std::io::ErrorKind::NotFound => Err(TestError::Io {
             context: format!("removing `{}`", dir.display()),
-            source: error,
+            error,
         }),
         _ => Ok(()),
     }
@@ -195,6 +237,7 @@ impl Drop for Cleanup {
 /// server, whether to use a template, whether to migrate at all.
 ///
 /// ```no_run
+/// # extern crate checked_migrations as migrate; // users name the dependency `migrate`
 /// # #[cfg(feature = "postgres")]
 /// # async fn example(migrations: &'static migrate::Migrations) -> Result<(), Box<dyn std::error::Error>> {
 /// use migrate::testing::TestDatabaseBuilder;
@@ -206,13 +249,26 @@ impl Drop for Cleanup {
 ///     .await?;
 /// # Ok(()) }
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct TestDatabaseBuilder {
     pub(crate) migrator: Migrator,
     pub(crate) admin_url: Option<String>,
     pub(crate) sqlite_dir: Option<PathBuf>,
     pub(crate) template: bool,
     pub(crate) migrated: bool,
+}
+
+/// Shows the admin URL without its password.
+impl fmt::Debug for TestDatabaseBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TestDatabaseBuilder")
+            .field("migrator", &self.migrator)
+            .field("admin_url", &self.admin_url.as_deref().map(redact))
+            .field("sqlite_dir", &self.sqlite_dir)
+            .field("template", &self.template)
+            .field("migrated", &self.migrated)
+            .finish()
+    }
 }
 
 impl TestDatabaseBuilder {
@@ -274,6 +330,7 @@ impl TestDatabaseBuilder {
     /// [`TestError::Unreachable`] when the server cannot be reached; [`TestError::Migrate`]
     /// when a migration fails; [`TestError::Database`] for any other failing statement.
     #[cfg(feature = "postgres")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
     pub async fn postgres(&self) -> Result<TestDatabase<sqlx::Postgres>, TestError> {
         super::postgres::create(self).await
     }
@@ -283,6 +340,7 @@ impl TestDatabaseBuilder {
     /// # Errors
     /// As [`TestDatabaseBuilder::postgres`].
     #[cfg(feature = "mysql")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "mysql")))]
     pub async fn mysql(&self) -> Result<TestDatabase<sqlx::MySql>, TestError> {
         super::mysql::create(self).await
     }
@@ -293,12 +351,14 @@ impl TestDatabaseBuilder {
     /// # Errors
     /// [`TestError::Io`] for file operations, [`TestError::Migrate`] when a migration fails.
     #[cfg(feature = "sqlite")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
     pub async fn sqlite(&self) -> Result<TestDatabase<sqlx::Sqlite>, TestError> {
         super::sqlite::create(self).await
     }
 }
 
 #[cfg(feature = "postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
 impl TestDatabase<sqlx::Postgres> {
     /// A fresh PostgreSQL database migrated with `migrations`, on the server of
     /// `MIGRATE_TEST_POSTGRES_URL` (see the [module documentation](super)).
@@ -311,6 +371,7 @@ impl TestDatabase<sqlx::Postgres> {
 }
 
 #[cfg(feature = "mysql")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mysql")))]
 impl TestDatabase<sqlx::MySql> {
     /// A fresh MySQL or MariaDB database migrated with `migrations`, on the server of
     /// `MIGRATE_TEST_MYSQL_URL` (see the [module documentation](super)).
@@ -323,6 +384,7 @@ impl TestDatabase<sqlx::MySql> {
 }
 
 #[cfg(feature = "sqlite")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 impl TestDatabase<sqlx::Sqlite> {
     /// A fresh SQLite file migrated with `migrations`, in the system's temporary directory
     /// (or `MIGRATE_TEST_SQLITE_DIR`), removed on drop.

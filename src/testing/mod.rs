@@ -2,6 +2,7 @@
 //! check that every down script really undoes its up script.
 //!
 //! ```no_run
+//! # extern crate checked_migrations as migrate; // users name the dependency `migrate`
 //! # #[cfg(feature = "postgres")]
 //! # mod app {
 //! # // A fixture of this repository stands in for the application's `migrations/`.
@@ -72,6 +73,7 @@
 //! script fails or does not restore the schema, with the difference:
 //!
 //! ```no_run
+//! # extern crate checked_migrations as migrate; // users name the dependency `migrate`
 //! # #[cfg(feature = "sqlite")]
 //! # mod app {
 //! use migrate::testing::{ReversibilityCheck, TestDatabaseBuilder};

@@ -17,11 +17,11 @@ fn admin_url(builder: &TestDatabaseBuilder) -> String {
 async fn connect_admin(admin_url: &str) -> Result<MySqlConnection, TestError> {
     MySqlConnection::connect(admin_url)
         .await
-        .map_err(|source| TestError::Unreachable {
+        .map_err(|error| TestError::Unreachable {
             backend: "MySQL",
             url: redact(admin_url),
             variable: MYSQL_URL_VARIABLE,
-            source,
+            error,
         })
 }
 

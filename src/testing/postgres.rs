@@ -34,11 +34,11 @@ fn admin_url(builder: &TestDatabaseBuilder) -> String {
 async fn connect_admin(admin_url: &str) -> Result<PgConnection, TestError> {
     PgConnection::connect(admin_url)
         .await
-        .map_err(|source| TestError::Unreachable {
+        .map_err(|error| TestError::Unreachable {
             backend: "PostgreSQL",
             url: redact(admin_url),
             variable: POSTGRES_URL_VARIABLE,
-            source,
+            error,
         })
 }
 

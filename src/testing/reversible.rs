@@ -15,6 +15,7 @@ use super::TestError;
 /// version, file and what differs; a migration without a down file is applied and skipped.
 ///
 /// ```no_run
+/// # extern crate checked_migrations as migrate; // users name the dependency `migrate`
 /// # #[cfg(feature = "postgres")]
 /// # async fn example(migrations: &'static migrate::Migrations) -> Result<(), Box<dyn std::error::Error>> {
 /// use migrate::testing::{ReversibilityCheck, TestDatabaseBuilder};
@@ -48,15 +49,14 @@ pub struct ReversibilityReport {
 #[non_exhaustive]
 pub enum ReversibilityError {
     /// The down script failed.
-    #[error("the down script of migration {version} (`{file}`) failed: {source}")]
+    #[error("the down script of migration {version} (`{file}`) failed: {error}")]
     DownFailed {
         /// The version.
         version: i64,
         /// The down file.
         file: String,
-        /// The migrator's error, with the database's message.
-        #[source]
-        source: crate::Error,
+        /// The migrator's error, with the database's message (in the message).
+        error: crate::Error,
     },
 
     /// The down script ran, but the schema differs from the one before the migration.
@@ -75,16 +75,15 @@ pub enum ReversibilityError {
 
     /// Applying the migration again after its down script failed.
     #[error(
-        "migration {version} (`{file}`) failed when applied again after its down script: {source}"
+        "migration {version} (`{file}`) failed when applied again after its down script: {error}"
     )]
     ReapplyFailed {
         /// The version.
         version: i64,
         /// The up file.
         file: String,
-        /// The migrator's error.
-        #[source]
-        source: crate::Error,
+        /// The migrator's error (in the message).
+        error: crate::Error,
     },
 
     /// Applying the migration again gave another schema than applying it the first time.
@@ -102,15 +101,14 @@ pub enum ReversibilityError {
     },
 
     /// A migration failed the first time it was applied, so the check cannot go on.
-    #[error("migration {version} (`{file}`) does not apply, so the check stopped: {source}")]
+    #[error("migration {version} (`{file}`) does not apply, so the check stopped: {error}")]
     UpFailed {
         /// The version.
         version: i64,
         /// The up file.
         file: String,
-        /// The migrator's error.
-        #[source]
-        source: crate::Error,
+        /// The migrator's error (in the message).
+        error: crate::Error,
     },
 
     /// The database already had a migration applied that the check would apply: it needs an
@@ -123,10 +121,10 @@ pub enum ReversibilityError {
 
     /// Applying the migrations before the checked range, or reading the history, failed.
     #[error("preparing the reversibility check failed: {0}")]
-    Setup(#[source] crate::Error),
+    Setup(crate::Error),
 
     /// A schema snapshot could not be taken.
-    #[error("{0}")]
+    #[error(transparent)]
     Snapshot(#[from] TestError),
 }
 
@@ -216,11 +214,11 @@ impl ReversibilityCheck {
         for migration in checked {
             let version = migration.version();
             let up_file = || migration.up().file().to_owned();
-            migrator.run_to(pool, migration).await.map_err(|source| {
+            migrator.run_to(pool, migration).await.map_err(|error| {
                 ReversibilityError::UpFailed {
                     version,
                     file: up_file(),
-                    source,
+                    error,
                 }
             })?;
             let after = Snapshot::take(pool, &table).await?;
@@ -230,11 +228,11 @@ impl ReversibilityCheck {
                 continue;
             };
             let down_file = || down.file().to_owned();
-            migrator.revert_steps(pool, 1).await.map_err(|source| {
+            migrator.revert_steps(pool, 1).await.map_err(|error| {
                 ReversibilityError::DownFailed {
                     version,
                     file: down_file(),
-                    source,
+                    error,
                 }
             })?;
             let reverted = Snapshot::take(pool, &table).await?;
@@ -246,11 +244,11 @@ impl ReversibilityCheck {
                     diff,
                 });
             }
-            migrator.run_to(pool, migration).await.map_err(|source| {
+            migrator.run_to(pool, migration).await.map_err(|error| {
                 ReversibilityError::ReapplyFailed {
                     version,
                     file: up_file(),
-                    source,
+                    error,
                 }
             })?;
             let again = Snapshot::take(pool, &table).await?;

@@ -194,80 +194,13 @@ pub struct FreshAndNoop {
     pub fresh: Vec<Measurement>,
     pub relaxed: Vec<Measurement>,
     pub noop: Vec<Measurement>,
-    /// migrate's no-op with its seal dropped (PostgreSQL and MariaDB): what a database
-    /// without the seal pays (migrated by an older version, or without the right to create
-    /// triggers).
-    pub noop_unsealed: Vec<Measurement>,
     pub skipped: Vec<String>,
-}
-
-/// Drops migrate's seal (its triggers, function and table) in the database at `url`.
-async fn drop_seal(db: Db, url: &str) -> Result<(), String> {
-    use sqlx::Connection;
-    let sql = match db {
-        Db::Postgres => {
-            "DROP TRIGGER migrate_seal ON _migrate_history; \
-             DROP TRIGGER migrate_seal_truncate ON _migrate_history; \
-             DROP FUNCTION _migrate_history_seal(); DROP TABLE _migrate_history_seal"
-        }
-        Db::MariaDb => {
-            "DROP TRIGGER _migrate_history_seal_i; DROP TRIGGER _migrate_history_seal_u; \
-             DROP TRIGGER _migrate_history_seal_d; DROP TABLE _migrate_history_seal"
-        }
-        Db::Sqlite => return Ok(()),
-    };
-    let done = match db {
-        Db::Postgres => match sqlx::PgConnection::connect(url).await {
-            Ok(mut conn) => sqlx::raw_sql(sql).execute(&mut conn).await.map(drop),
-            Err(e) => Err(e),
-        },
-        _ => match sqlx::MySqlConnection::connect(url).await {
-            Ok(mut conn) => sqlx::raw_sql(sql).execute(&mut conn).await.map(drop),
-            Err(e) => Err(e),
-        },
-    };
-    done.map_err(|e| format!("dropping the seal: {e}"))
-}
-
-/// A database with all N applied by migrate and its seal dropped, for the unsealed no-op.
-async fn unsealed_database(
-    servers: &Servers,
-    options: &Options,
-    db: Db,
-    n: usize,
-) -> Result<(Fresh, Session), String> {
-    let target = servers.fresh(db).await?;
-    let prepared = async {
-        let mut session =
-            Session::connect(Tool::Migrate, db, &target.url, options.pool_max_connections).await?;
-        let run = async {
-            run_once(&mut session, n).await?;
-            drop_seal(db, &target.url).await
-        }
-        .await;
-        match run {
-            Ok(()) => Ok(session),
-            Err(e) => {
-                session.close().await;
-                Err(e)
-            }
-        }
-    }
-    .await;
-    match prepared {
-        Ok(session) => Ok((target, session)),
-        Err(e) => {
-            servers.drop_db(&target).await;
-            Err(e)
-        }
-    }
 }
 
 pub async fn fresh_and_noop(servers: &Servers, options: &Options, dbs: &[Db]) -> FreshAndNoop {
     let mut fresh_all = Vec::new();
     let mut relaxed_all = Vec::new();
     let mut noop_all = Vec::new();
-    let mut unsealed_all = Vec::new();
     let mut skipped = Vec::new();
     for &db in dbs {
         if let Some(reason) = servers.unavailable(db) {
@@ -386,27 +319,8 @@ pub async fn fresh_and_noop(servers: &Servers, options: &Options, dbs: &[Db]) ->
             }
             relaxed_all.extend(relaxed.into_values());
 
-            // migrate once more, on a database of its own without the seal: it takes turns
-            // with the others, block by block.
-            let mut unsealed = Measurement::new(db, Tool::Migrate, n);
-            let mut unsealed_db = None;
-            if db != Db::Sqlite && kept.iter().any(|(tool, _, _)| *tool == Tool::Migrate) {
-                match unsealed_database(servers, options, db, n).await {
-                    Ok(prepared) => unsealed_db = Some(prepared),
-                    Err(e) => unsealed.fail("preparing a database without the seal", e),
-                }
-            }
-
             // No-op start-up on the kept databases, all N applied, connection established.
             let blocks = 10.min(options.noop_reps.max(1));
-            if let Some((_, session)) = unsealed_db.as_mut() {
-                for _ in 0..options.noop_warmup {
-                    if let Err(e) = run_once(session, n).await {
-                        unsealed.fail("no-op warm-up", e);
-                        break;
-                    }
-                }
-            }
             for (tool, _, session) in kept.iter_mut() {
                 let m = noop.get_mut(tool).unwrap();
                 for _ in 0..options.noop_warmup {
@@ -419,20 +333,8 @@ pub async fn fresh_and_noop(servers: &Servers, options: &Options, dbs: &[Db]) ->
             for block in 0..blocks {
                 let reps =
                     options.noop_reps / blocks + usize::from(block < options.noop_reps % blocks);
-                let unsealed_session = unsealed_db
-                    .as_mut()
-                    .filter(|_| unsealed.error.is_none())
-                    .map(|(_, session)| (Tool::Migrate, session, true));
-                let sessions = kept
-                    .iter_mut()
-                    .map(|(tool, _, session)| (*tool, session, false))
-                    .chain(unsealed_session);
-                for (tool, session, is_unsealed) in sessions {
-                    let m = if is_unsealed {
-                        &mut unsealed
-                    } else {
-                        noop.get_mut(&tool).unwrap()
-                    };
+                for (tool, _, session) in kept.iter_mut() {
+                    let m = noop.get_mut(tool).unwrap();
                     if m.error.is_some() {
                         continue;
                     }
@@ -466,19 +368,6 @@ pub async fn fresh_and_noop(servers: &Servers, options: &Options, dbs: &[Db]) ->
                 session.close().await;
                 servers.drop_db(&target).await;
             }
-            if let Some((target, session)) = unsealed_db {
-                if let (Some(median), Some(p90)) = (unsealed.median(), unsealed.p90()) {
-                    eprintln!(
-                        "  no-op {:<18} median {median:>8.3} ms  p90 {p90:>8.3} ms",
-                        "migrate (no seal)"
-                    );
-                }
-                session.close().await;
-                servers.drop_db(&target).await;
-            }
-            if db != Db::Sqlite && tools.contains(&Tool::Migrate) {
-                unsealed_all.push(unsealed);
-            }
             for (tool, m) in noop.iter_mut() {
                 if fresh[tool].samples_ms.is_empty() && m.error.is_none() {
                     m.error = Some("no database to run on: the fresh apply failed".into());
@@ -509,7 +398,6 @@ pub async fn fresh_and_noop(servers: &Servers, options: &Options, dbs: &[Db]) ->
         fresh: fresh_all,
         relaxed: relaxed_all,
         noop: noop_all,
-        noop_unsealed: unsealed_all,
         skipped,
     }
 }

@@ -311,7 +311,6 @@ async fn main() -> ExitCode {
                 fresh,
                 relaxed: fresh_relaxed,
                 noop,
-                noop_unsealed,
                 skipped,
             } = bench::fresh_and_noop(&servers, &options, &dbs).await;
             let contention = if contention && dbs.contains(&db::Db::Postgres) {
@@ -333,7 +332,6 @@ async fn main() -> ExitCode {
                 fresh,
                 fresh_relaxed,
                 noop,
-                noop_unsealed,
                 contention,
             };
             let elapsed = started.elapsed().as_secs_f64();

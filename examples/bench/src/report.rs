@@ -25,21 +25,7 @@ pub struct RunFile {
     #[serde(default)]
     pub fresh_relaxed: Vec<Measurement>,
     pub noop: Vec<Measurement>,
-    /// migrate's no-op with its seal dropped (PostgreSQL and MariaDB).
-    #[serde(default)]
-    pub noop_unsealed: Vec<Measurement>,
     pub contention: Vec<Contention>,
-}
-
-/// The label of migrate's no-op without its seal.
-const UNSEALED: &str = "migrate without its seal";
-
-/// The row of migrate's no-op without its seal, against migrate with it.
-fn unsealed_ratio(value: Option<f64>, anchor: Option<f64>) -> String {
-    match (value, anchor) {
-        (Some(v), Some(a)) if a > 0.0 => format!("without / with seal = {:.1}x", v / a),
-        _ => "—".into(),
-    }
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug)]
@@ -330,12 +316,7 @@ pub fn render(run: Option<&RunFile>, macro_file: Option<&MacroFile>, charts: &st
          in 10 blocks, the tools taking turns block by block, with an untimed 2 ms pause after \
          each run so that the pool has its connection back (sqlx returns it to the pool in a \
          task of its own; without the pause the next run may open a new connection). Median \
-         and p90 (nearest rank). migrate reads the one-row seal of its history table, which \
-         triggers keep current (README, \"The seal\"); the rows \"migrate without its seal\" \
-         (PostgreSQL and MariaDB) are migrate on a database of their own whose seal was \
-         dropped after the fresh apply, as in a database migrated by an older version or \
-         without the right to create triggers: it then aggregates every history row into a \
-         summary. They take turns with the other tools like a tool of their own.\n\
+         and p90 (nearest rank). migrate reads one summary row of its history table.\n\
          - **Round trips**: a TCP proxy inside the harness (127.0.0.1, random port) forwards to \
          the server and counts client-to-server turns: each time the client sends after \
          having received data is one round trip (pipelined messages sent back to back are one). \
@@ -407,17 +388,6 @@ fn summary(w: &mut String, r: &RunFile) {
                 tool.label(),
                 ratio(tool, m.median(), anchor)
             );
-            if tool == Tool::Migrate {
-                if let Some(u) = find(&r.noop_unsealed, db, tool, n) {
-                    let _ = writeln!(
-                        w,
-                        "| {} | {UNSEALED} | {} | — | {} |",
-                        db.label(),
-                        u.median().map(fmt_ms).unwrap_or_else(|| "failed".into()),
-                        unsealed_ratio(u.median(), anchor)
-                    );
-                }
-            }
         }
     }
     let _ = writeln!(w);
@@ -600,18 +570,6 @@ fn noop_section(w: &mut String, r: &RunFile) {
                     m.samples_ms.len(),
                     ratio(tool, m.median(), anchor)
                 );
-                if tool == Tool::Migrate {
-                    if let Some(u) = find(&r.noop_unsealed, db, tool, n) {
-                        let _ = writeln!(
-                            w,
-                            "| {n} | {UNSEALED} | {} | {} | {} | — | — | {} |",
-                            u.median().map(fmt_ms).unwrap_or_else(|| "failed".into()),
-                            fmt_opt_ms(u.p90()),
-                            u.samples_ms.len(),
-                            unsealed_ratio(u.median(), anchor)
-                        );
-                    }
-                }
             }
         }
         let _ = writeln!(w);
@@ -987,11 +945,6 @@ fn failures_section(w: &mut String, run: Option<&RunFile>, mf: Option<&MacroFile
             .iter()
             .map(|m| ("fresh apply", m))
             .chain(r.noop.iter().map(|m| ("no-op", m)))
-            .chain(
-                r.noop_unsealed
-                    .iter()
-                    .map(|m| ("no-op without the seal", m)),
-            )
             .chain(
                 r.fresh_relaxed
                     .iter()

@@ -1,0 +1,3 @@
+fn main() {
+    renamed::build::track("migrations");
+}
