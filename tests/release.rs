@@ -37,7 +37,7 @@ fn write_app(root: &Path) -> PathBuf {
         .expect("the repository");
     let manifest = format!(
         "[package]\nname = \"release-check\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n\
-         [workspace]\n\n[dependencies]\nmigrate = {{ path = {repo:?}, features = [\"cli\"] }}\n"
+         [workspace]\n\n[dependencies]\nmigrate = {{ package = \"checked-migrations\", path = {repo:?}, features = [\"cli\"] }}\n"
     );
     let files = [
         ("Cargo.toml", manifest),
