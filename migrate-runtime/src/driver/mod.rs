@@ -15,6 +15,7 @@ use crate::migration::Migration;
 use crate::summary::Summary;
 use crate::Error;
 
+mod conn;
 #[cfg(feature = "mysql")]
 mod mysql;
 #[cfg(feature = "postgres")]
@@ -276,18 +277,6 @@ pub(crate) fn history_from_rows(
     }
 }
 
-/// Every column of every row as text (or NULL).
-#[cfg(any(feature = "postgres", feature = "sqlite", feature = "mysql"))]
-pub(crate) fn text_rows<R: sqlx::Row>(rows: &[R]) -> Result<TextRows, sqlx::Error>
-where
-    for<'r> Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    usize: sqlx::ColumnIndex<R>,
-{
-    rows.iter()
-        .map(|row| (0..row.len()).map(|i| row.try_get(i)).collect())
-        .collect()
-}
-
 /// [`Driver::step`] where each statement simply runs on its own, followed by its
 /// bookkeeping (PostgreSQL and SQLite, whose no-transaction files hold statements that
 /// refuse to run in a transaction).
@@ -368,38 +357,4 @@ where
         .await
         .map_err(CodeError::db("committing the migration's transaction"))?;
     Ok(Some(started.elapsed()))
-}
-
-/// The end of [`Driver::finish`]: the connection goes back to the pool, or is closed when
-/// `dirty`.
-#[cfg(any(feature = "postgres", feature = "sqlite", feature = "mysql"))]
-pub(crate) async fn close_if<DB: sqlx::Database>(
-    conn: Option<sqlx::pool::PoolConnection<DB>>,
-    dirty: bool,
-) {
-    if let (Some(conn), true) = (conn, dirty) {
-        if let Err(error) = conn.close().await {
-            tracing::debug!(%error, "closing the migration connection failed");
-        }
-    }
-}
-
-/// [`Driver::pool_executor`] of a pool; `rows` reads the rows affected from a result.
-#[cfg(any(feature = "postgres", feature = "sqlite", feature = "mysql"))]
-pub(crate) fn pool_executor<DB: sqlx::Database>(
-    pool: sqlx::Pool<DB>,
-    rows: fn(&DB::QueryResult) -> u64,
-) -> PoolExecutor
-where
-    for<'p> &'p sqlx::Pool<DB>: sqlx::Executor<'p, Database = DB>,
-{
-    Arc::new(move |sql| {
-        let pool = pool.clone();
-        Box::pin(async move {
-            let done = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-                .execute(&pool)
-                .await?;
-            Ok(rows(&done))
-        })
-    })
 }

@@ -9,13 +9,13 @@
 
 use std::time::Duration;
 
-use sqlx::pool::PoolConnection;
 use sqlx::{AssertSqlSafe, MySql, Row};
 
+use super::conn::Conn;
 use super::sql::{hex_literal, no_position};
 use super::{
-    history_from_rows, run_code_on, sealed, text_rows, BoxFuture, CodeError, Driver, HistoryRow,
-    Pool, PoolExecutor, SessionLock, Sql, Step, StepError, TextRows, WholeScripts,
+    history_from_rows, run_code_on, sealed, BoxFuture, CodeError, Driver, HistoryRow, Pool,
+    PoolExecutor, SessionLock, Sql, Step, StepError, TextRows, WholeScripts,
 };
 use crate::code::{Backend, Code};
 use crate::history::{AppliedMigration, HistoryTable};
@@ -58,13 +58,8 @@ impl sealed::Sealed for sqlx::MySqlPool {}
 impl Pool for sqlx::MySqlPool {
     fn driver(&self) -> BoxFuture<'_, Result<Box<dyn Driver>, Error>> {
         Box::pin(async move {
-            let conn = self
-                .acquire()
-                .await
-                .map_err(Error::db("acquiring a connection from the pool"))?;
             Ok(Box::new(MySqlDriver {
-                conn: Some(conn),
-                pool: self.clone(),
+                conn: Conn::acquire(self).await?,
                 in_transaction: false,
             }) as Box<dyn Driver>)
         })
@@ -73,20 +68,10 @@ impl Pool for sqlx::MySqlPool {
 
 /// A MySQL/MariaDB connection. See [`Driver`].
 struct MySqlDriver {
-    conn: Option<PoolConnection<MySql>>,
-    pool: sqlx::MySqlPool,
+    conn: Conn<MySql>,
     /// Whether a transaction was begun for the next statement of a migration (in the same
     /// round trip as the previous bookkeeping statement).
     in_transaction: bool,
-}
-
-impl Drop for MySqlDriver {
-    fn drop(&mut self) {
-        // Not finished: it may hold the lock, so it must not go back to the pool.
-        if let Some(conn) = self.conn.as_mut() {
-            conn.close_on_drop();
-        }
-    }
 }
 
 fn is_missing_table(error: &sqlx::Error) -> bool {
@@ -96,18 +81,6 @@ fn is_missing_table(error: &sqlx::Error) -> bool {
 }
 
 impl MySqlDriver {
-    fn conn(&mut self) -> &mut PoolConnection<MySql> {
-        // Only `finish` takes the connection, and it consumes the driver.
-        self.conn.as_mut().expect("driver used after finish")
-    }
-
-    async fn execute_plain(&mut self, sql: String) -> Result<u64, sqlx::Error> {
-        let done = sqlx::raw_sql(AssertSqlSafe(sql))
-            .execute(&mut **self.conn())
-            .await?;
-        Ok(done.rows_affected())
-    }
-
     async fn summary(&mut self, table: &HistoryTable) -> Result<Option<Summary>, sqlx::Error> {
         // InnoDB reads a table in primary key order, so no sort is needed (and the versions
         // and checksums come in the same order whatever it is). One GROUP_CONCAT of both
@@ -122,7 +95,7 @@ impl MySqlDriver {
             SQL.table(table)
         );
         let row = match sqlx::query(AssertSqlSafe(sql))
-            .fetch_one(&mut **self.conn())
+            .fetch_one(self.conn.get())
             .await
         {
             Ok(row) => row,
@@ -151,7 +124,8 @@ impl MySqlDriver {
             Step::Start { insert } => {
                 // The row commits on its own (autocommit) before the BEGIN of the first
                 // statement's transaction, sent in the same round trip.
-                self.execute_plain(format!("{insert};\nBEGIN"))
+                self.conn
+                    .execute(format!("{insert};\nBEGIN"))
                     .await
                     .map_err(StepError::Record)?;
                 self.in_transaction = true;
@@ -162,7 +136,8 @@ impl MySqlDriver {
                 if std::mem::take(&mut self.in_transaction) {
                     complete.push_str(";\nCOMMIT");
                 }
-                self.execute_plain(complete)
+                self.conn
+                    .execute(complete)
                     .await
                     .map_err(StepError::Record)?;
             }
@@ -172,12 +147,13 @@ impl MySqlDriver {
                 complete,
             } => {
                 if !std::mem::take(&mut self.in_transaction) {
-                    self.execute_plain("BEGIN".to_owned())
+                    self.conn
+                        .execute("BEGIN".to_owned())
                         .await
                         .map_err(StepError::Record)?;
                 }
-                if let Err(error) = self.execute_plain(statement.to_owned()).await {
-                    if let Err(rollback) = self.execute_plain("ROLLBACK".to_owned()).await {
+                if let Err(error) = self.conn.execute(statement.to_owned()).await {
+                    if let Err(rollback) = self.conn.execute("ROLLBACK".to_owned()).await {
                         tracing::warn!(error = %rollback, "rollback after a failed statement failed");
                     }
                     return Err(StepError::Statement(error));
@@ -191,7 +167,8 @@ impl MySqlDriver {
                     }
                     None => progress.push_str(";\nCOMMIT;\nBEGIN"),
                 }
-                self.execute_plain(progress)
+                self.conn
+                    .execute(progress)
                     .await
                     .map_err(StepError::Record)?;
                 self.in_transaction = !last;
@@ -207,16 +184,11 @@ impl Driver for MySqlDriver {
     }
 
     fn execute(&mut self, sql: String) -> BoxFuture<'_, Result<u64, sqlx::Error>> {
-        Box::pin(self.execute_plain(sql))
+        Box::pin(self.conn.execute(sql))
     }
 
     fn fetch_text(&mut self, sql: String) -> BoxFuture<'_, Result<TextRows, sqlx::Error>> {
-        Box::pin(async move {
-            let rows = sqlx::raw_sql(AssertSqlSafe(sql))
-                .fetch_all(&mut **self.conn())
-                .await?;
-            text_rows(&rows)
-        })
+        Box::pin(self.conn.fetch_text(sql))
     }
 
     fn read_history<'a>(
@@ -225,7 +197,7 @@ impl Driver for MySqlDriver {
     ) -> BoxFuture<'a, Result<Option<Vec<AppliedMigration>>, Error>> {
         Box::pin(async move {
             let rows = sqlx::query_as::<_, HistoryRow>(AssertSqlSafe(SQL.select_history(table)))
-                .fetch_all(&mut **self.conn())
+                .fetch_all(self.conn.get())
                 .await;
             history_from_rows(rows, is_missing_table)
         })
@@ -253,7 +225,7 @@ impl Driver for MySqlDriver {
         record: String,
     ) -> BoxFuture<'_, Result<Option<Duration>, CodeError>> {
         Box::pin(run_code_on::<MySql>(
-            self.conn(),
+            self.conn.get(),
             "BEGIN",
             code,
             recheck,
@@ -266,14 +238,10 @@ impl Driver for MySqlDriver {
     }
 
     fn pool_executor(&self) -> PoolExecutor {
-        super::pool_executor(
-            self.pool.clone(),
-            sqlx::mysql::MySqlQueryResult::rows_affected,
-        )
+        self.conn.pool_executor()
     }
 
     fn finish(mut self: Box<Self>, dirty: bool) -> BoxFuture<'static, ()> {
-        let conn = self.conn.take();
-        Box::pin(super::close_if(conn, dirty))
+        self.conn.finish(dirty)
     }
 }

@@ -7,14 +7,14 @@
 
 use std::time::{Duration, Instant};
 
-use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgDatabaseError, PgErrorPosition};
 use sqlx::{AssertSqlSafe, FromRow, Postgres, Row};
 
+use super::conn::Conn;
 use super::{
-    history_from_rows, run_code_on, sealed, step_plainly, text_rows, BoxFuture, CodeError, Driver,
-    HistoryRow, Outcome, Pool, PoolExecutor, SessionLock, Sql, Step, StepError, TextRows,
-    WholeScripts, DURATION_SLOT,
+    history_from_rows, run_code_on, sealed, step_plainly, BoxFuture, CodeError, Driver, HistoryRow,
+    Outcome, Pool, PoolExecutor, SessionLock, Sql, Step, StepError, TextRows, WholeScripts,
+    DURATION_SLOT,
 };
 use crate::code::{Backend, Code};
 use crate::history::{AppliedMigration, HistoryTable};
@@ -76,13 +76,8 @@ impl sealed::Sealed for sqlx::PgPool {}
 impl Pool for sqlx::PgPool {
     fn driver(&self) -> BoxFuture<'_, Result<Box<dyn Driver>, Error>> {
         Box::pin(async move {
-            let conn = self
-                .acquire()
-                .await
-                .map_err(Error::db("acquiring a connection from the pool"))?;
             Ok(Box::new(PgDriver {
-                conn: Some(conn),
-                pool: self.clone(),
+                conn: Conn::acquire(self).await?,
             }) as Box<dyn Driver>)
         })
     }
@@ -90,17 +85,7 @@ impl Pool for sqlx::PgPool {
 
 /// A PostgreSQL connection. See [`Driver`].
 struct PgDriver {
-    conn: Option<PoolConnection<Postgres>>,
-    pool: sqlx::PgPool,
-}
-
-impl Drop for PgDriver {
-    fn drop(&mut self) {
-        // Not finished: it may hold the advisory lock, so it must not go back to the pool.
-        if let Some(conn) = self.conn.as_mut() {
-            conn.close_on_drop();
-        }
-    }
+    conn: Conn<Postgres>,
 }
 
 /// The position PostgreSQL reports in the statement it ran, if any.
@@ -120,11 +105,6 @@ fn is_missing_table(error: &sqlx::Error) -> bool {
 }
 
 impl PgDriver {
-    fn conn(&mut self) -> &mut PoolConnection<Postgres> {
-        // Only `finish` takes the connection, and it consumes the driver.
-        self.conn.as_mut().expect("driver used after finish")
-    }
-
     async fn summary(&mut self, table: &HistoryTable) -> Result<Option<Summary>, sqlx::Error> {
         // One pass over the rows in the order of the heap (an ordered aggregate or an index
         // scan would cost more than everything else here), with the versions and the hash of
@@ -136,7 +116,7 @@ impl PgDriver {
             SQL.table(table)
         );
         let row = match sqlx::raw_sql(AssertSqlSafe(sql))
-            .fetch_one(&mut **self.conn())
+            .fetch_one(self.conn.get())
             .await
         {
             Ok(row) => row,
@@ -178,25 +158,18 @@ impl PgDriver {
         };
         let record = record.replacen(DURATION_SLOT, SERVER_DURATION, 1);
         let message = format!("{begin}{}\n;\n{record};\nCOMMIT;", script.sql());
-        if let Err(error) = self.execute_plain(message).await {
+        if let Err(error) = self.conn.execute(message).await {
             let location = position(&error)
                 .and_then(|p| p.checked_sub(begin.chars().count()))
                 .and_then(|p| char_to_byte(script.sql(), p))
                 .filter(|byte| *byte < script.sql().len())
                 .map(|byte| locate(script.sql(), Dialect::Postgres, byte));
-            if let Err(rollback) = self.execute_plain("ROLLBACK".to_owned()).await {
+            if let Err(rollback) = self.conn.execute("ROLLBACK".to_owned()).await {
                 tracing::warn!(error = %rollback, "rollback after a failed migration failed; the server discards the transaction");
             }
             return Err(migration_error(migration, script, error, true, location));
         }
         Ok(Outcome::Applied(started.elapsed()))
-    }
-
-    async fn execute_plain(&mut self, sql: String) -> Result<u64, sqlx::Error> {
-        let done = sqlx::raw_sql(AssertSqlSafe(sql))
-            .execute(&mut **self.conn())
-            .await?;
-        Ok(done.rows_affected())
     }
 }
 
@@ -206,16 +179,11 @@ impl Driver for PgDriver {
     }
 
     fn execute(&mut self, sql: String) -> BoxFuture<'_, Result<u64, sqlx::Error>> {
-        Box::pin(self.execute_plain(sql))
+        Box::pin(self.conn.execute(sql))
     }
 
     fn fetch_text(&mut self, sql: String) -> BoxFuture<'_, Result<TextRows, sqlx::Error>> {
-        Box::pin(async move {
-            let rows = sqlx::raw_sql(AssertSqlSafe(sql))
-                .fetch_all(&mut **self.conn())
-                .await?;
-            text_rows(&rows)
-        })
+        Box::pin(self.conn.fetch_text(sql))
     }
 
     fn read_history<'a>(
@@ -225,7 +193,7 @@ impl Driver for PgDriver {
         Box::pin(async move {
             // Simple protocol (text rows), decoded by the same tuple as the other drivers.
             let rows = sqlx::raw_sql(AssertSqlSafe(SQL.select_history(table)))
-                .fetch_all(&mut **self.conn())
+                .fetch_all(self.conn.get())
                 .await
                 .and_then(|rows| rows.iter().map(HistoryRow::from_row).collect());
             history_from_rows(rows, is_missing_table)
@@ -256,7 +224,7 @@ impl Driver for PgDriver {
         record: String,
     ) -> BoxFuture<'_, Result<Option<Duration>, CodeError>> {
         Box::pin(run_code_on::<Postgres>(
-            self.conn(),
+            self.conn.get(),
             "BEGIN",
             code,
             recheck,
@@ -269,15 +237,11 @@ impl Driver for PgDriver {
     }
 
     fn pool_executor(&self) -> PoolExecutor {
-        super::pool_executor(
-            self.pool.clone(),
-            sqlx::postgres::PgQueryResult::rows_affected,
-        )
+        self.conn.pool_executor()
     }
 
     fn finish(mut self: Box<Self>, dirty: bool) -> BoxFuture<'static, ()> {
-        let conn = self.conn.take();
-        Box::pin(super::close_if(conn, dirty))
+        self.conn.finish(dirty)
     }
 }
 

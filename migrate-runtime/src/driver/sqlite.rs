@@ -5,14 +5,14 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use sqlx::pool::PoolConnection;
 use sqlx::{AssertSqlSafe, Connection, Row, Sqlite};
 
+use super::conn::Conn;
 use super::sql::{hex_literal, no_position};
 use super::{
-    history_from_rows, run_code_on, sealed, step_plainly, text_rows, with_duration, BoxFuture,
-    CodeError, Driver, HistoryRow, Outcome, Pool, PoolExecutor, SessionLock, Sql, Step, StepError,
-    TextRows, WholeScripts,
+    history_from_rows, run_code_on, sealed, step_plainly, with_duration, BoxFuture, CodeError,
+    Driver, HistoryRow, Outcome, Pool, PoolExecutor, SessionLock, Sql, Step, StepError, TextRows,
+    WholeScripts,
 };
 use crate::code::{Backend, Code};
 use crate::error::Location;
@@ -57,13 +57,8 @@ impl sealed::Sealed for sqlx::SqlitePool {}
 impl Pool for sqlx::SqlitePool {
     fn driver(&self) -> BoxFuture<'_, Result<Box<dyn Driver>, Error>> {
         Box::pin(async move {
-            let conn = self
-                .acquire()
-                .await
-                .map_err(Error::db("acquiring a connection from the pool"))?;
             Ok(Box::new(SqliteDriver {
-                conn: Some(conn),
-                pool: self.clone(),
+                conn: Conn::acquire(self).await?,
                 lock_file: lock_file(self.connect_options().get_filename()),
             }) as Box<dyn Driver>)
         })
@@ -87,8 +82,7 @@ fn lock_file(database: &Path) -> Option<PathBuf> {
 
 /// A SQLite connection. See [`Driver`].
 struct SqliteDriver {
-    conn: Option<PoolConnection<Sqlite>>,
-    pool: sqlx::SqlitePool,
+    conn: Conn<Sqlite>,
     lock_file: Option<PathBuf>,
 }
 
@@ -97,11 +91,6 @@ fn is_missing_table(error: &sqlx::Error) -> bool {
 }
 
 impl SqliteDriver {
-    fn conn(&mut self) -> &mut PoolConnection<Sqlite> {
-        // Only `finish` takes the connection, and it consumes the driver.
-        self.conn.as_mut().expect("driver used after finish")
-    }
-
     async fn summary(&mut self, table: &HistoryTable) -> Result<Option<Summary>, sqlx::Error> {
         // `version` is the rowid, so the table is read in version order without a sort (and
         // the versions and checksums come in the same order whatever it is). group_concat
@@ -112,7 +101,7 @@ impl SqliteDriver {
             SQL.table(table)
         );
         let row = match sqlx::query(AssertSqlSafe(sql))
-            .fetch_one(&mut **self.conn())
+            .fetch_one(self.conn.get())
             .await
         {
             Ok(row) => row,
@@ -143,7 +132,8 @@ impl SqliteDriver {
         // IMMEDIATE takes SQLite's write lock now, so the check below cannot race another
         // process that uses a different lock file path for the same database.
         let mut tx = self
-            .conn()
+            .conn
+            .get()
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(Error::db("starting a transaction"))?;
@@ -178,7 +168,7 @@ impl SqliteDriver {
     /// batch (so that splitting can never change what runs); after it failed, replay it one
     /// statement at a time in a transaction that is rolled back, to find the failing one.
     async fn find_failing_statement(&mut self, sql: &str) -> Option<Location> {
-        let mut tx = self.conn().begin().await.ok()?;
+        let mut tx = self.conn.get().begin().await.ok()?;
         let mut failed = None;
         for statement in statements::split(sql, Dialect::Sqlite) {
             if sqlx::raw_sql(AssertSqlSafe(statement.sql.to_owned()))
@@ -203,21 +193,11 @@ impl Driver for SqliteDriver {
     }
 
     fn execute(&mut self, sql: String) -> BoxFuture<'_, Result<u64, sqlx::Error>> {
-        Box::pin(async move {
-            let done = sqlx::raw_sql(AssertSqlSafe(sql))
-                .execute(&mut **self.conn())
-                .await?;
-            Ok(done.rows_affected())
-        })
+        Box::pin(self.conn.execute(sql))
     }
 
     fn fetch_text(&mut self, sql: String) -> BoxFuture<'_, Result<TextRows, sqlx::Error>> {
-        Box::pin(async move {
-            let rows = sqlx::raw_sql(AssertSqlSafe(sql))
-                .fetch_all(&mut **self.conn())
-                .await?;
-            text_rows(&rows)
-        })
+        Box::pin(self.conn.fetch_text(sql))
     }
 
     fn read_history<'a>(
@@ -226,7 +206,7 @@ impl Driver for SqliteDriver {
     ) -> BoxFuture<'a, Result<Option<Vec<AppliedMigration>>, Error>> {
         Box::pin(async move {
             let rows = sqlx::query_as::<_, HistoryRow>(AssertSqlSafe(SQL.select_history(table)))
-                .fetch_all(&mut **self.conn())
+                .fetch_all(self.conn.get())
                 .await;
             history_from_rows(rows, is_missing_table)
         })
@@ -256,7 +236,7 @@ impl Driver for SqliteDriver {
         record: String,
     ) -> BoxFuture<'_, Result<Option<Duration>, CodeError>> {
         Box::pin(run_code_on::<Sqlite>(
-            self.conn(),
+            self.conn.get(),
             "BEGIN IMMEDIATE",
             code,
             recheck,
@@ -269,24 +249,11 @@ impl Driver for SqliteDriver {
     }
 
     fn pool_executor(&self) -> PoolExecutor {
-        super::pool_executor(
-            self.pool.clone(),
-            sqlx::sqlite::SqliteQueryResult::rows_affected,
-        )
+        self.conn.pool_executor()
     }
 
     fn finish(mut self: Box<Self>, dirty: bool) -> BoxFuture<'static, ()> {
-        let conn = self.conn.take();
-        Box::pin(super::close_if(conn, dirty))
-    }
-}
-
-impl Drop for SqliteDriver {
-    fn drop(&mut self) {
-        // Not finished: an operation was cut short; its connection may be mid-transaction.
-        if let Some(conn) = self.conn.as_mut() {
-            conn.close_on_drop();
-        }
+        self.conn.finish(dirty)
     }
 }
 
