@@ -358,3 +358,15 @@ where
         .map_err(CodeError::db("committing the migration's transaction"))?;
     Ok(Some(started.elapsed()))
 }
+
+/// The first column of the first row of a text query.
+pub(crate) async fn first_text(
+    driver: &mut dyn Driver,
+    sql: String,
+) -> Result<Option<String>, sqlx::Error> {
+    let rows = driver.fetch_text(sql).await?;
+    Ok(rows
+        .into_iter()
+        .next()
+        .and_then(|row| row.into_iter().next().flatten()))
+}

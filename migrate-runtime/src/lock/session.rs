@@ -6,7 +6,7 @@ use std::fs::{File, OpenOptions, TryLockError};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use crate::driver::{Driver, SessionLock};
+use crate::driver::{first_text, Driver, SessionLock};
 use crate::history::HistoryTable;
 use crate::Error;
 
@@ -40,15 +40,6 @@ fn mysql_lock_name(table: &HistoryTable) -> String {
         "CONCAT('migrate_', SHA1(CONCAT(COALESCE({schema}, DATABASE()), '.', '{}')))",
         table.name()
     )
-}
-
-/// The first column of the first row of a text query.
-async fn first_text(driver: &mut dyn Driver, sql: String) -> Result<Option<String>, sqlx::Error> {
-    let rows = driver.fetch_text(sql).await?;
-    Ok(rows
-        .into_iter()
-        .next()
-        .and_then(|row| row.into_iter().next().flatten()))
 }
 
 /// One attempt at the lock: `Some` when this connection now holds it.

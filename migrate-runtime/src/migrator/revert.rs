@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use super::{code_error, function_for, status::shown, Migrator, Op, Progress};
 use crate::code::Code;
-use crate::driver::Driver;
+use crate::driver::{first_text, Driver};
 use crate::history::AppliedMigration;
 use crate::location::{char_to_byte, db_message, locate, locate_in_statement};
 use crate::lock::Guard;
@@ -121,13 +121,9 @@ impl Migrator {
                 }
                 None => {
                     let query = driver.sql().recorded_down_script(&self.table, row.version);
-                    let recorded = driver
-                        .fetch_text(query)
+                    let recorded = first_text(driver, query)
                         .await
-                        .map_err(Error::db("reading a recorded down script"))?
-                        .into_iter()
-                        .next()
-                        .and_then(|row| row.into_iter().next().flatten());
+                        .map_err(Error::db("reading a recorded down script"))?;
                     let Some(sql) = recorded else {
                         return Err(Error::Irreversible {
                             version: row.version,
