@@ -3,6 +3,7 @@
 
 use std::time::{Duration, Instant};
 
+use super::prefix::PrefixChecksum;
 use super::{code_error, function_for, Migrator, Progress};
 use crate::code::Code;
 use crate::driver::{Complete, Driver, Outcome, Step, StepError, DURATION_SLOT};
@@ -12,7 +13,7 @@ use crate::lock::Guard;
 use crate::migration::Migration;
 use crate::plan;
 use crate::report::Report;
-use crate::statements::{self, Statement};
+use crate::statements;
 use crate::Error;
 
 impl Migrator {
@@ -187,7 +188,8 @@ impl Migrator {
             Some(row) => {
                 let done = row.statements_applied;
                 let unchanged = statements.get(..done).is_some_and(|applied| {
-                    Some(&progress_checksum(applied)[..]) == row.progress_checksum.as_deref()
+                    Some(&PrefixChecksum::of(applied).value()[..])
+                        == row.progress_checksum.as_deref()
                 });
                 if !unchanged && done > 0 {
                     return Err(Error::Dirty {
@@ -210,10 +212,12 @@ impl Migrator {
         };
         let started = Instant::now();
         let mut completed = false;
+        let mut prefix = PrefixChecksum::of(&statements[..skip.min(statements.len())]);
         for (index, statement) in statements.iter().enumerate().skip(skip) {
             guard.check(table)?;
             let applied = index + 1;
-            let progress = progress_checksum(&statements[..applied]);
+            prefix.push(statement.sql);
+            let progress = prefix.value();
             let last = applied == statements.len();
             tracing::debug!(
                 version,
@@ -288,11 +292,4 @@ fn record_error(context: &'static str, error: StepError) -> Error {
     match error {
         StepError::Statement(error) | StepError::Record(error) => Error::db(context)(error),
     }
-}
-
-/// The checksum of the first statements of a file, recorded as they are applied, so that a
-/// resumed migration can tell whether they were edited since.
-fn progress_checksum(statements: &[Statement<'_>]) -> [u8; 32] {
-    let joined: Vec<&str> = statements.iter().map(|s| s.sql).collect();
-    crate::migration::checksum(joined.join("\n;\n").as_bytes())
 }

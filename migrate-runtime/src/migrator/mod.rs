@@ -4,6 +4,7 @@
 
 mod apply;
 mod manual;
+mod prefix;
 mod revert;
 mod status;
 

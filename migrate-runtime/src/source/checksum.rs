@@ -13,16 +13,59 @@ use sha2::{Digest, Sha256};
 /// assert_eq!(unix, windows);
 /// ```
 pub fn checksum(content: &[u8]) -> [u8; 32] {
-    let body = content.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(content);
-    let mut hasher = Sha256::new();
-    let mut rest = body;
-    while let Some(at) = rest.windows(2).position(|w| w == b"\r\n") {
-        hasher.update(&rest[..at]);
-        hasher.update(b"\n");
-        rest = &rest[at + 2..];
+    let mut running = RunningChecksum::default();
+    running.update(content);
+    running.value()
+}
+
+/// [`checksum`] of content that arrives in pieces, with the value of what has arrived so far
+/// at any moment: each piece and each value cost time in proportion to the piece alone, so a
+/// file's statements can be checksummed as a growing prefix in linear time.
+#[derive(Clone, Default)]
+pub struct RunningChecksum {
+    hasher: Sha256,
+    /// Whether any byte arrived yet (a byte order mark counts only at the very start).
+    started: bool,
+    /// The last piece ended in `\r`, not hashed yet: a `\n` starting the next piece makes
+    /// the pair one `\n`.
+    carriage_return: bool,
+}
+
+impl RunningChecksum {
+    /// Appends `piece` to the content.
+    pub fn update(&mut self, piece: &[u8]) {
+        let mut rest = piece;
+        if !std::mem::replace(&mut self.started, true) {
+            rest = rest.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(rest);
+        }
+        if std::mem::take(&mut self.carriage_return) {
+            if rest.first() == Some(&b'\n') {
+                self.hasher.update(b"\n");
+                rest = &rest[1..];
+            } else {
+                self.hasher.update(b"\r");
+            }
+        }
+        while let Some(at) = rest.windows(2).position(|w| w == b"\r\n") {
+            self.hasher.update(&rest[..at]);
+            self.hasher.update(b"\n");
+            rest = &rest[at + 2..];
+        }
+        if let Some(body) = rest.strip_suffix(b"\r") {
+            self.carriage_return = true;
+            rest = body;
+        }
+        self.hasher.update(rest);
     }
-    hasher.update(rest);
-    hasher.finalize().into()
+
+    /// The checksum of the content so far.
+    pub fn value(&self) -> [u8; 32] {
+        let mut hasher = self.hasher.clone();
+        if self.carriage_return {
+            hasher.update(b"\r");
+        }
+        hasher.finalize().into()
+    }
 }
 
 /// Lower-case hex of a checksum, for messages.
@@ -70,6 +113,27 @@ mod tests {
         ];
         for (content, expected) in cases {
             assert_eq!(hex(&checksum(content)), *expected, "{content:?}");
+        }
+    }
+
+    #[test]
+    fn a_running_checksum_equals_the_checksum_of_the_whole() {
+        let pieces: &[&[u8]] = &[
+            b"\xEF\xBB\xBFSELECT 1;\r",
+            b"\n",
+            b"\r",
+            b"\r\nX\r",
+            b"Y",
+            b"",
+            b"\xEF\xBB\xBF\r",
+        ];
+        let mut running = RunningChecksum::default();
+        let mut whole = Vec::new();
+        assert_eq!(running.value(), checksum(b""));
+        for piece in pieces {
+            running.update(piece);
+            whole.extend_from_slice(piece);
+            assert_eq!(running.value(), checksum(&whole), "{whole:?}");
         }
     }
 
