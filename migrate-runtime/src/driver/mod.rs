@@ -24,9 +24,9 @@ mod sql;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 
-pub(crate) use sql::Sql;
 #[cfg(test)]
 pub(crate) use sql::TEST_SQL;
+pub(crate) use sql::{Sql, Steps};
 
 mod sealed {
     pub trait Sealed {}
@@ -141,24 +141,55 @@ pub enum SessionLock {
 /// One step of a migration run statement by statement.
 #[doc(hidden)]
 pub enum Step<'a> {
-    /// Record the migration as started and unfinished (`insert`), before its first statement.
+    /// Record the migration as started and unfinished (`insert`, fenced), before its first
+    /// statement.
     Start {
         /// The INSERT of its unfinished history row.
         insert: String,
     },
-    /// Run `statement`, then `progress` (which records it as done); for the last statement,
-    /// then `complete` too, which records the migration as applied.
-    Statement {
-        /// The statement.
-        statement: &'a str,
-        /// The UPDATE of its progress.
-        progress: String,
-        /// For the last statement, the UPDATE that records the migration as applied.
-        complete: Option<Complete>,
-    },
+    /// Run statements of the file with the update of the progress that records them.
+    Run(Run<'a>),
     /// Record the migration as applied without a statement to run (an empty file, or a
-    /// resumed one whose statements were all applied).
+    /// resumed one whose statements were all applied); its SQL is fenced.
     Complete(Complete),
+}
+
+/// Consecutive statements of a file and the bookkeeping that records them as done.
+#[doc(hidden)]
+pub struct Run<'a> {
+    /// One statement, or (with [`Steps::Together`]) several consecutive data statements.
+    pub statements: Vec<&'a str>,
+    /// Whether they may share a transaction with their bookkeeping.
+    pub shape: Steps,
+    /// The lease's fence ([`crate::lock`]), run before each write: before a statement that
+    /// commits on its own, and in the transaction of the bookkeeping.
+    pub fence: Option<&'a str>,
+    /// The UPDATE that records them as done.
+    pub progress: String,
+    /// For the last statements of the file, the UPDATE that records the migration as applied.
+    pub complete: Option<Complete>,
+}
+
+impl Run<'_> {
+    /// The fence (if any), the progress and the completion, as one message.
+    pub(crate) fn bookkeeping(&self) -> String {
+        let mut sql = self
+            .fence
+            .map(|fence| format!("{fence};\n"))
+            .unwrap_or_default();
+        sql.push_str(&self.progress);
+        if let Some(complete) = &self.complete {
+            sql.push_str(";\n");
+            sql.push_str(&complete.sql());
+        }
+        sql
+    }
+
+    /// The statements joined into one script; the newline before each `;` ends a trailing
+    /// `--` comment.
+    pub(crate) fn script(&self) -> String {
+        self.statements.join("\n;\n")
+    }
 }
 
 /// The UPDATE that records a migration as applied, with [`DURATION_SLOT`] where the time
@@ -181,9 +212,16 @@ impl Complete {
 /// Why a [`Driver::step`] failed.
 #[doc(hidden)]
 pub enum StepError {
-    /// The statement failed; its progress was not recorded.
-    Statement(sqlx::Error),
-    /// The statement ran, but recording it failed.
+    /// A statement failed (or the fence refused it); nothing of the step was recorded, and
+    /// statements that share its transaction were rolled back.
+    Statement {
+        /// The database's error.
+        error: sqlx::Error,
+        /// For a step of one statement, the 1-based character position in it that the
+        /// error reports, if any.
+        position: Option<usize>,
+    },
+    /// The statements ran, but recording them failed.
     Record(sqlx::Error),
 }
 
@@ -277,32 +315,38 @@ pub(crate) fn history_from_rows(
     }
 }
 
-/// [`Driver::step`] where each statement simply runs on its own, followed by its
-/// bookkeeping (PostgreSQL and SQLite, whose no-transaction files hold statements that
-/// refuse to run in a transaction).
-#[cfg(any(feature = "postgres", feature = "sqlite"))]
+/// [`Driver::step`] where each statement runs on its own, then its bookkeeping (SQLite,
+/// and PostgreSQL's statements that refuse a transaction block). Under a lease, the fence
+/// runs just before each statement: a statement that commits on its own cannot be fenced,
+/// and is run only while the lease was this runner's a moment before.
+#[cfg(any(feature = "postgres", feature = "sqlite", feature = "mysql"))]
 pub(crate) async fn step_plainly(driver: &mut dyn Driver, step: Step<'_>) -> Result<(), StepError> {
     let bookkeeping = match step {
-        Step::Start { insert } => vec![insert],
-        Step::Complete(complete) => vec![complete.sql()],
-        Step::Statement {
-            statement,
-            progress,
-            complete,
-        } => {
-            driver
-                .execute(statement.to_owned())
-                .await
-                .map_err(StepError::Statement)?;
-            [progress]
-                .into_iter()
-                .chain(complete.map(|complete| complete.sql()))
-                .collect()
+        Step::Start { insert } => insert,
+        Step::Complete(complete) => complete.sql(),
+        Step::Run(run) => {
+            if let Some(fence) = run.fence {
+                driver
+                    .execute(fence.to_owned())
+                    .await
+                    .map_err(StepError::Record)?;
+            }
+            let single = run.statements.len() == 1;
+            for statement in &run.statements {
+                if let Err(error) = driver.execute((*statement).to_owned()).await {
+                    let position = single
+                        .then(|| (driver.sql().error_position)(&error))
+                        .flatten();
+                    return Err(StepError::Statement { error, position });
+                }
+            }
+            run.bookkeeping()
         }
     };
-    for sql in bookkeeping {
-        driver.execute(sql).await.map_err(StepError::Record)?;
-    }
+    driver
+        .execute(bookkeeping)
+        .await
+        .map_err(StepError::Record)?;
     Ok(())
 }
 

@@ -1,11 +1,12 @@
 //! MySQL and MariaDB: DDL commits implicitly, so a migration cannot be rolled back as a
 //! whole, and every migration runs one statement at a time.
 //!
-//! Each statement runs in its own transaction together with the update of the migration's
-//! progress row: a DML statement and its progress commit together; a DDL statement commits
-//! on its own just before its progress is recorded. A failure (or a crash) therefore leaves a
-//! row that says how many statements were applied, and the migrator resumes or refuses from
-//! there (see `Error::Dirty`).
+//! Each statement (or a group of consecutive data statements) runs in one transaction
+//! together with the update of the migration's progress row, in one message: data
+//! statements and their progress commit together; a DDL statement commits on its own just
+//! before its progress is recorded. A failure (or a crash) therefore leaves a row that says
+//! how many statements were applied, and the migrator resumes or refuses from there (see
+//! `Error::Dirty`).
 
 use std::time::Duration;
 
@@ -14,8 +15,8 @@ use sqlx::{AssertSqlSafe, MySql, Row};
 use super::conn::Conn;
 use super::sql::{hex_literal, no_position};
 use super::{
-    history_from_rows, run_code_on, sealed, BoxFuture, CodeError, Driver, HistoryRow, Pool,
-    PoolExecutor, SessionLock, Sql, Step, StepError, TextRows, WholeScripts,
+    history_from_rows, run_code_on, sealed, step_plainly, BoxFuture, CodeError, Driver, HistoryRow,
+    Pool, PoolExecutor, SessionLock, Sql, Step, StepError, Steps, TextRows, WholeScripts,
 };
 use crate::code::{Backend, Code};
 use crate::history::{AppliedMigration, HistoryTable};
@@ -46,6 +47,8 @@ static SQL: Sql = Sql {
                 error TEXT
             ",
     error_position: no_position,
+    for_update: " FOR UPDATE",
+    steps: Steps::Together,
 };
 
 /// A string literal that no SQL mode can misread: the UTF-8 bytes in hex.
@@ -60,7 +63,6 @@ impl Pool for sqlx::MySqlPool {
         Box::pin(async move {
             Ok(Box::new(MySqlDriver {
                 conn: Conn::acquire(self).await?,
-                in_transaction: false,
             }) as Box<dyn Driver>)
         })
     }
@@ -69,9 +71,6 @@ impl Pool for sqlx::MySqlPool {
 /// A MySQL/MariaDB connection. See [`Driver`].
 struct MySqlDriver {
     conn: Conn<MySql>,
-    /// Whether a transaction was begun for the next statement of a migration (in the same
-    /// round trip as the previous bookkeeping statement).
-    in_transaction: bool,
 }
 
 fn is_missing_table(error: &sqlx::Error) -> bool {
@@ -119,60 +118,51 @@ impl MySqlDriver {
     /// (`UPDATE; COMMIT; BEGIN` for the next statement, or for the last one the update that
     /// marks the migration applied, then `COMMIT`). A DDL statement commits on its own just
     /// before its progress is recorded.
-    async fn step_folded(&mut self, step: Step<'_>) -> Result<(), StepError> {
-        match step {
+    /// Runs one step, each in one message, so that a runner that stalls between messages
+    /// holds no lock. A statement and its progress share a transaction: a data statement
+    /// commits with its progress; a DDL statement commits on its own, just before. Under a
+    /// lease the fence runs before the statements too: a DDL statement cannot be fenced by
+    /// its transaction, and runs only if the lease was this runner's as the message started.
+    async fn step_in_messages(&mut self, step: Step<'_>) -> Result<(), StepError> {
+        let run = match step {
             Step::Start { insert } => {
-                // The row commits on its own (autocommit) before the BEGIN of the first
-                // statement's transaction, sent in the same round trip.
-                self.conn
-                    .execute(format!("{insert};\nBEGIN"))
+                return self
+                    .conn
+                    .execute(insert)
                     .await
-                    .map_err(StepError::Record)?;
-                self.in_transaction = true;
+                    .map(drop)
+                    .map_err(StepError::Record)
             }
             Step::Complete(complete) => {
-                let mut complete = complete.sql();
-                // The transaction begun for the next statement is still open: commit it.
-                if std::mem::take(&mut self.in_transaction) {
-                    complete.push_str(";\nCOMMIT");
-                }
-                self.conn
-                    .execute(complete)
+                return self
+                    .conn
+                    .execute(complete.sql())
                     .await
-                    .map_err(StepError::Record)?;
+                    .map(drop)
+                    .map_err(StepError::Record)
             }
-            Step::Statement {
-                statement,
-                mut progress,
-                complete,
-            } => {
-                if !std::mem::take(&mut self.in_transaction) {
-                    self.conn
-                        .execute("BEGIN".to_owned())
-                        .await
-                        .map_err(StepError::Record)?;
-                }
-                if let Err(error) = self.conn.execute(statement.to_owned()).await {
-                    if let Err(rollback) = self.conn.execute("ROLLBACK".to_owned()).await {
-                        tracing::warn!(error = %rollback, "rollback after a failed statement failed");
-                    }
-                    return Err(StepError::Statement(error));
-                }
-                let last = complete.is_some();
-                match complete {
-                    Some(complete) => {
-                        progress.push_str(";\n");
-                        progress.push_str(&complete.sql());
-                        progress.push_str(";\nCOMMIT");
-                    }
-                    None => progress.push_str(";\nCOMMIT;\nBEGIN"),
-                }
-                self.conn
-                    .execute(progress)
-                    .await
-                    .map_err(StepError::Record)?;
-                self.in_transaction = !last;
+            Step::Run(run) if run.shape == Steps::Alone => {
+                return step_plainly(self, Step::Run(run)).await
             }
+            Step::Run(run) => run,
+        };
+        let fence = run
+            .fence
+            .map(|fence| format!("{fence};\n"))
+            .unwrap_or_default();
+        let message = format!(
+            "{fence}BEGIN;\n{}\n;\n{};\nCOMMIT",
+            run.script(),
+            run.bookkeeping()
+        );
+        if let Err(error) = self.conn.execute(message).await {
+            if let Err(rollback) = self.conn.execute("ROLLBACK".to_owned()).await {
+                tracing::warn!(error = %rollback, "rollback after a failed statement failed");
+            }
+            return Err(StepError::Statement {
+                error,
+                position: None,
+            });
         }
         Ok(())
     }
@@ -215,7 +205,7 @@ impl Driver for MySqlDriver {
     }
 
     fn step<'a>(&'a mut self, step: Step<'a>) -> BoxFuture<'a, Result<(), StepError>> {
-        Box::pin(self.step_folded(step))
+        Box::pin(self.step_in_messages(step))
     }
 
     fn run_code(

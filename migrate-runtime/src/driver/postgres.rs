@@ -1,5 +1,7 @@
 //! PostgreSQL: transactional DDL, so a migration runs whole with its history row in one
-//! transaction (unless it says `-- migrate:no-transaction`), in one round trip.
+//! transaction (unless it says `-- migrate:no-transaction`), in one round trip; a
+//! `no-transaction` file runs statement by statement, each in a transaction of its own with
+//! its progress where the statement allows one.
 //!
 //! Every statement goes through the simple query protocol with literal values: no prepared
 //! statements, so the driver works through PgBouncer in transaction mode, and each
@@ -13,7 +15,7 @@ use sqlx::{AssertSqlSafe, FromRow, Postgres, Row};
 use super::conn::Conn;
 use super::{
     history_from_rows, run_code_on, sealed, step_plainly, BoxFuture, CodeError, Driver, HistoryRow,
-    Outcome, Pool, PoolExecutor, SessionLock, Sql, Step, StepError, TextRows, WholeScripts,
+    Outcome, Pool, PoolExecutor, SessionLock, Sql, Step, StepError, Steps, TextRows, WholeScripts,
     DURATION_SLOT,
 };
 use crate::code::{Backend, Code};
@@ -46,6 +48,8 @@ static SQL: Sql = Sql {
                 error TEXT
             ",
     error_position: position,
+    for_update: " FOR UPDATE",
+    steps: Steps::Together,
 };
 
 /// The duration of a migration, measured by the server since its `BEGIN`.
@@ -173,6 +177,55 @@ impl PgDriver {
     }
 }
 
+impl PgDriver {
+    /// Runs a step of a `no-transaction` file: its statements and their bookkeeping in one
+    /// transaction, in one message, committed without waiting for the disk unless it is the
+    /// last step (as whole migrations are, see `apply`). A statement that refuses a
+    /// transaction block (CREATE INDEX CONCURRENTLY, VACUUM, a procedure that commits)
+    /// fails at once without effect, and then runs alone, outside any transaction.
+    async fn step_in_transaction(&mut self, step: Step<'_>) -> Result<(), StepError> {
+        let run = match step {
+            Step::Run(run) if run.shape == Steps::Together => run,
+            other => return step_plainly(self, other).await,
+        };
+        let begin = if run.complete.is_some() {
+            "BEGIN;\n"
+        } else {
+            "BEGIN;\nSET LOCAL synchronous_commit TO OFF;\n"
+        };
+        let message = format!(
+            "{begin}{}\n;\n{};\nCOMMIT;",
+            run.script(),
+            run.bookkeeping()
+        );
+        let Err(error) = self.conn.execute(message).await else {
+            return Ok(());
+        };
+        if let Err(rollback) = self.conn.execute("ROLLBACK".to_owned()).await {
+            tracing::warn!(error = %rollback, "rollback after a failed statement failed; the server discards the transaction");
+        }
+        let [statement] = run.statements[..] else {
+            return Err(StepError::Statement {
+                error,
+                position: None,
+            });
+        };
+        if refuses_transaction_block(&error) {
+            return step_plainly(self, Step::Run(run)).await;
+        }
+        let position = position(&error)
+            .and_then(|p| p.checked_sub(begin.chars().count()))
+            .filter(|p| *p >= 1 && *p <= statement.chars().count());
+        Err(StepError::Statement { error, position })
+    }
+}
+
+/// 25001 active_sql_transaction (CREATE INDEX CONCURRENTLY, VACUUM, …), 2D000
+/// invalid_transaction_termination (a procedure or DO block that commits).
+fn refuses_transaction_block(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(db) if matches!(db.code().as_deref(), Some("25001" | "2D000")))
+}
+
 impl Driver for PgDriver {
     fn sql(&self) -> &'static Sql {
         &SQL
@@ -212,9 +265,7 @@ impl Driver for PgDriver {
     }
 
     fn step<'a>(&'a mut self, step: Step<'a>) -> BoxFuture<'a, Result<(), StepError>> {
-        // Outside a transaction: `no-transaction` statements such as CREATE INDEX
-        // CONCURRENTLY refuse to run in one.
-        Box::pin(step_plainly(self, step))
+        Box::pin(self.step_in_transaction(step))
     }
 
     fn run_code(

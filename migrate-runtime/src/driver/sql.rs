@@ -34,6 +34,25 @@ pub struct Sql {
     /// The 1-based character position in the statement that an error reports, if the
     /// database reports one.
     pub error_position: fn(&sqlx::Error) -> Option<usize>,
+    /// What follows a query to lock the rows it reads until the transaction ends (empty
+    /// where a write transaction locks the whole database: SQLite).
+    pub for_update: &'static str,
+    /// Whether a statement of a migration run statement by statement may share a
+    /// transaction with the update of its progress.
+    pub steps: Steps,
+}
+
+/// How a database runs the statements of a migration that runs statement by statement.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Steps {
+    /// Each statement (or a group of consecutive data statements) commits together with its
+    /// progress, in one message (MySQL, where DDL commits on its own anyway, and PostgreSQL,
+    /// where a statement that refuses a transaction block then runs alone).
+    Together,
+    /// Each statement runs alone, then its progress: SQLite ignores some settings of a
+    /// `no-transaction` file (`PRAGMA foreign_keys`) inside a transaction, without an error.
+    Alone,
 }
 
 /// No position: the database reports none.
@@ -259,4 +278,6 @@ pub(crate) static TEST_SQL: Sql = Sql {
     create_schema: Some("CREATE SCHEMA IF NOT EXISTS"),
     history_columns: "version BIGINT PRIMARY KEY",
     error_position: |_| None,
+    for_update: " FOR UPDATE",
+    steps: Steps::Together,
 };

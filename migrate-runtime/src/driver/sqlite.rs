@@ -11,8 +11,8 @@ use super::conn::Conn;
 use super::sql::{hex_literal, no_position};
 use super::{
     history_from_rows, run_code_on, sealed, step_plainly, with_duration, BoxFuture, CodeError,
-    Driver, HistoryRow, Outcome, Pool, PoolExecutor, SessionLock, Sql, Step, StepError, TextRows,
-    WholeScripts,
+    Driver, HistoryRow, Outcome, Pool, PoolExecutor, SessionLock, Sql, Step, StepError, Steps,
+    TextRows, WholeScripts,
 };
 use crate::code::{Backend, Code};
 use crate::error::Location;
@@ -45,6 +45,8 @@ static SQL: Sql = Sql {
                 error TEXT
             ",
     error_position: no_position,
+    for_update: "",
+    steps: Steps::Alone,
 };
 
 /// A standard string literal: quotes doubled.

@@ -29,6 +29,10 @@ pub(super) struct LeaseSql {
     release: String,
     /// Reads the holder and the milliseconds its lease has left.
     holder: String,
+    /// Fails unless the lease is ours, and locks its row until the transaction ends.
+    pub(super) fence: String,
+    /// Returns a row while the lease is ours.
+    owned: String,
 }
 
 impl LeaseSql {
@@ -52,6 +56,15 @@ impl LeaseSql {
                 "SELECT owner, {} FROM {lock} WHERE id = 1",
                 sql.cast_text(&format!("expires_ms - {now_ms}"))
             ),
+            // Plain SQL has no way to raise an error, but every database refuses the
+            // absolute value of the smallest BIGINT: 1 is added to it while the row says
+            // the lease is ours. MySQL refuses it whatever its sql_mode.
+            fence: format!(
+                "SELECT ABS((-9223372036854775807 - 1) + COALESCE((SELECT 1 FROM {lock} \
+                 WHERE id = 1 AND owner = '{owner}'{}), 0))",
+                sql.for_update
+            ),
+            owned: format!("SELECT owner FROM {lock} WHERE id = 1 AND owner = '{owner}'"),
         }
     }
 
@@ -93,6 +106,12 @@ impl LeaseSql {
             owner?,
             left_ms.max(0) / 1000
         ))
+    }
+
+    /// Whether the lease is still ours; `None` when the database could not say.
+    pub(super) async fn is_ours(&self, driver: &mut dyn Driver) -> Option<bool> {
+        let rows = driver.fetch_text(self.owned.clone()).await.ok()?;
+        Some(!rows.is_empty())
     }
 
     /// Gives the lease up (a no-op when another runner has taken it over).

@@ -66,7 +66,7 @@ enum Held {
     /// [`LockMode::None`].
     Nothing,
     Session(session::Held),
-    Lease(HeldLease),
+    Lease(Box<HeldLease>),
 }
 
 /// Takes the lock on `table` in `mode`, waiting at most `timeout`.
@@ -129,12 +129,12 @@ pub(crate) async fn acquire(
                 tracing::debug!(table = %table, attempts, waited_ms = started.elapsed().as_millis() as u64, "took the migration lock");
                 let held = match lease {
                     None => held,
-                    Some((sql, owner, stale_after)) => Held::Lease(HeldLease::keep(
+                    Some((sql, owner, stale_after)) => Held::Lease(Box::new(HeldLease::keep(
                         sql,
                         owner,
                         driver.pool_executor(),
                         stale_after,
-                    )),
+                    ))),
                 };
                 return Ok(Some(Guard { held }));
             }
@@ -177,6 +177,51 @@ impl Guard {
                 owner: lease.owner.clone(),
             }),
             _ => Ok(()),
+        }
+    }
+
+    /// The statement that fails unless this runner still holds the lease, and keeps the
+    /// lease from being taken over until the transaction it runs in ends; `None` for the
+    /// session lock (held as long as the connection that writes) and for no lock.
+    ///
+    /// Every write to the history under a lease goes after it, in the same transaction and
+    /// the same message: a runner that lost its lease changes nothing and stops with
+    /// [`Error::LeaseLost`] (see [`Guard::confirm`]).
+    pub(crate) fn fence(&self) -> Option<&str> {
+        match &self.held {
+            Held::Lease(lease) => Some(&lease.sql.fence),
+            Held::Nothing | Held::Session(_) => None,
+        }
+    }
+
+    /// `sql` after the [`Guard::fence`], in one message.
+    pub(crate) fn fenced(&self, sql: String) -> String {
+        match self.fence() {
+            Some(fence) => format!("{fence};\n{sql}"),
+            None => sql,
+        }
+    }
+
+    /// The error to report for a write that failed under this lock: [`Error::LeaseLost`] when
+    /// the lease is no longer this runner's (the fence refused the write, or the lease went
+    /// while it ran), otherwise `error`.
+    pub(crate) async fn confirm(
+        &self,
+        driver: &mut dyn Driver,
+        table: &HistoryTable,
+        error: Error,
+    ) -> Error {
+        let Held::Lease(lease) = &self.held else {
+            return error;
+        };
+        let lost = lease.is_lost() || lease.sql.is_ours(driver).await == Some(false);
+        if !lost {
+            return error;
+        }
+        tracing::error!(%error, "the migration lease was lost; this runner changed nothing more");
+        Error::LeaseLost {
+            table: table.to_string(),
+            owner: lease.owner.clone(),
         }
     }
 

@@ -3,17 +3,18 @@
 
 use std::time::{Duration, Instant};
 
+use super::batch::Batches;
 use super::prefix::PrefixChecksum;
 use super::{code_error, function_for, Migrator, Progress};
 use crate::code::Code;
-use crate::driver::{Complete, Driver, Outcome, Step, StepError, DURATION_SLOT};
+use crate::driver::{Complete, Driver, Outcome, Run, Step, StepError, Steps, DURATION_SLOT};
 use crate::history::AppliedMigration;
 use crate::location::{db_message, locate_in_statement, migration_error};
 use crate::lock::Guard;
 use crate::migration::Migration;
 use crate::plan;
 use crate::report::Report;
-use crate::statements;
+use crate::statements::{self, StatementKind};
 use crate::Error;
 
 impl Migrator {
@@ -58,9 +59,13 @@ impl Migrator {
                 statements_applied = resume.row.statements_applied,
                 "resuming an unfinished migration"
             );
-            let duration = self
+            let duration = match self
                 .apply_stepwise(driver, guard, migration, Some(&resume.row))
-                .await?;
+                .await
+            {
+                Ok(duration) => duration,
+                Err(error) => return Err(guard.confirm(driver, &self.table, error).await),
+            };
             self.applied(&mut report, migration, duration);
         }
         let last = plan.pending.last().map(|m| m.version());
@@ -86,6 +91,7 @@ impl Migrator {
                     );
                 }
                 Err(error) => {
+                    let error = guard.confirm(driver, &self.table, error).await;
                     tracing::error!(version = migration.version(), %error, "migration failed");
                     return Err(error);
                 }
@@ -114,9 +120,9 @@ impl Migrator {
     ) -> Result<Outcome, Error> {
         let sql = driver.sql();
         if let Some(code) = function_for(migration, migration.up(), sql.backend)? {
-            return self.apply_code(driver, migration, code).await;
+            return self.apply_code(driver, guard, migration, code).await;
         }
-        let record = sql.insert_row(&self.table, migration, true, DURATION_SLOT);
+        let record = guard.fenced(sql.insert_row(&self.table, migration, true, DURATION_SLOT));
         if !migration.up().no_transaction() {
             if let Some(whole) = driver.whole_scripts() {
                 return whole
@@ -134,11 +140,12 @@ impl Migrator {
     async fn apply_code(
         &self,
         driver: &mut dyn Driver,
+        guard: &Guard,
         migration: &'static Migration,
         code: &'static Code,
     ) -> Result<Outcome, Error> {
         let sql = driver.sql();
-        let record = sql.insert_row(&self.table, migration, true, DURATION_SLOT);
+        let record = guard.fenced(sql.insert_row(&self.table, migration, true, DURATION_SLOT));
         let recheck = sql.find(&self.table, migration.version());
         match driver.run_code(code, Some(recheck), record).await {
             Ok(Some(duration)) => Ok(Outcome::Applied(duration)),
@@ -178,7 +185,7 @@ impl Migrator {
         let version = migration.version();
         let skip = match resume {
             None => {
-                let insert = sql.insert_row(table, migration, false, "0");
+                let insert = guard.fenced(sql.insert_row(table, migration, false, "0"));
                 driver
                     .step(Step::Start { insert })
                     .await
@@ -204,61 +211,100 @@ impl Migrator {
                     });
                 }
                 driver
-                    .execute(sql.record_error(table, version, None))
+                    .execute(guard.fenced(sql.record_error(table, version, None)))
                     .await
                     .map_err(Error::db("recording a migration's error"))?;
                 done
             }
         };
+        // A file that opens and commits transactions itself runs each statement alone, so
+        // that its transactions stay as it wrote them.
+        let shape = if statements
+            .iter()
+            .any(|s| statements::kind(s.sql) == StatementKind::TransactionControl)
+        {
+            Steps::Alone
+        } else {
+            sql.steps
+        };
         let started = Instant::now();
         let mut completed = false;
         let mut prefix = PrefixChecksum::of(&statements[..skip.min(statements.len())]);
-        for (index, statement) in statements.iter().enumerate().skip(skip) {
+        let mut batches = Batches::new();
+        let mut index = skip;
+        while index < statements.len() {
             guard.check(table)?;
-            let applied = index + 1;
-            prefix.push(statement.sql);
-            let progress = prefix.value();
-            let last = applied == statements.len();
+            let end = match shape {
+                Steps::Together => batches.end(&statements, index),
+                Steps::Alone => index + 1,
+            };
+            let group = &statements[index..end];
+            let mut next = prefix.clone();
+            for statement in group {
+                next.push(statement.sql);
+            }
+            let last = end == statements.len();
             tracing::debug!(
                 version,
-                statement = applied,
+                statement = index + 1,
+                through = end,
                 of = statements.len(),
-                "running statement"
+                "running statements"
             );
-            let step = Step::Statement {
-                statement: statement.sql,
-                progress: sql.progress(table, version, applied, &progress),
+            let run = Run {
+                statements: group.iter().map(|s| s.sql).collect(),
+                shape,
+                fence: guard.fence(),
+                progress: sql.progress(table, version, end, &next.value()),
                 complete: last.then(|| Complete {
                     sql: sql.complete(table, migration, DURATION_SLOT),
                     started,
                 }),
             };
-            let failure = match driver.step(step).await {
+            let began = Instant::now();
+            let (failure, position) = match driver.step(Step::Run(run)).await {
                 Ok(()) => {
+                    batches.took(group.len(), began.elapsed());
+                    prefix = next;
+                    index = end;
                     completed = last;
                     continue;
                 }
-                Err(StepError::Statement(error)) => error,
+                Err(StepError::Statement { error, position }) => (error, position),
                 Err(StepError::Record(error)) => {
                     return Err(Error::db(
                         "recording a migration's progress in the history table",
                     )(error))
                 }
             };
+            if group.len() > 1 {
+                // The group was rolled back as a whole: run its statements again one at a
+                // time, to apply those that succeed and name the one that fails.
+                let lost = guard
+                    .confirm(driver, table, Error::db("running statements")(failure))
+                    .await;
+                if matches!(lost, Error::LeaseLost { .. }) {
+                    return Err(lost);
+                }
+                tracing::debug!(
+                    version,
+                    from = index + 1,
+                    through = end,
+                    "a group of statements failed; running them one at a time"
+                );
+                batches.failed(end);
+                continue;
+            }
+            let statement = &group[0];
             let message = db_message(&failure);
             if let Err(record) = driver
-                .execute(sql.record_error(table, version, Some(&message)))
+                .execute(guard.fenced(sql.record_error(table, version, Some(&message))))
                 .await
             {
                 tracing::error!(version, error = %record, "could not record the failed statement");
             }
-            let location = locate_in_statement(
-                file,
-                sql.dialect,
-                statement.sql,
-                statement.offset,
-                (sql.error_position)(&failure),
-            );
+            let location =
+                locate_in_statement(file, sql.dialect, statement.sql, statement.offset, position);
             let mut error = migration_error(migration, script, failure, false, Some(location));
             // Resuming after a runner died, the first statement may have completed before
             // its progress was recorded (MySQL commits DDL on its own).
@@ -275,7 +321,7 @@ impl Migrator {
         }
         if !completed {
             let complete = Complete {
-                sql: sql.complete(table, migration, DURATION_SLOT),
+                sql: guard.fenced(sql.complete(table, migration, DURATION_SLOT)),
                 started,
             };
             driver
@@ -290,6 +336,6 @@ impl Migrator {
 /// A bookkeeping step that failed.
 fn record_error(context: &'static str, error: StepError) -> Error {
     match error {
-        StepError::Statement(error) | StepError::Record(error) => Error::db(context)(error),
+        StepError::Statement { error, .. } | StepError::Record(error) => Error::db(context)(error),
     }
 }

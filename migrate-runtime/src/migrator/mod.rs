@@ -3,6 +3,7 @@
 //! every path. Written once against [`Driver`] and compiled once, in this crate.
 
 mod apply;
+mod batch;
 mod manual;
 mod prefix;
 mod revert;

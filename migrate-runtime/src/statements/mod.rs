@@ -126,6 +126,7 @@ pub struct Statement<'a> {
 // The splitter is a driver loop (here) over a lexer shared by every dialect (`lexer`, whose
 // dialect differences are a table of rules), and per-dialect trackers that decide whether a
 // `;` ends the statement (`postgres`, `mysql`, `sqlite`).
+mod kind;
 mod lexer;
 mod mysql;
 mod postgres;
@@ -133,6 +134,7 @@ mod sqlite;
 #[cfg(test)]
 mod tests;
 
+pub(crate) use kind::{kind, StatementKind};
 use lexer::{Kind, Lexer, Rules};
 
 /// Splits a migration file into statements. Never panics, for any input.
