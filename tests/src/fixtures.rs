@@ -110,3 +110,15 @@ pub mod rust_postgres_only {
 pub mod rust_template {
     migrate::embed_migrations!("fixtures/rust_template");
 }
+
+/// Thirty migrations of several statements for the stalled-lease tests on PostgreSQL (every
+/// third `no-transaction`): each creates `t_<n>`, inserts 2,000 rows into it, sleeps 40 ms and
+/// logs itself into `stall_log`.
+pub mod stall_pg {
+    migrate::embed_migrations!("fixtures/stall_pg");
+}
+
+/// `stall_pg` for MySQL and MariaDB.
+pub mod stall_mysql {
+    migrate::embed_migrations!("fixtures/stall_mysql");
+}

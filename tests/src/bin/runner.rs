@@ -1,7 +1,8 @@
 //! A stand-alone runner for the multi-process and crash tests:
 //! `migrate-test-runner DATABASE_URL [FIXTURE]` applies one of the fixtures (`concurrent` by
 //! default; `crash_pg`, `crash_mysql`, `crash_sqlite`) and prints `applied=<versions>`, or
-//! the error.
+//! the error. With `MIGRATE_TEST_LEASE_MS` set, it takes the lease lock with that stale
+//! timeout instead of the session lock.
 
 use std::process::ExitCode;
 
@@ -14,6 +15,8 @@ fn migrator(fixture: &str) -> Option<Migrator> {
         "crash_pg" => fixtures::crash_pg::migrations::migrator(),
         "crash_mysql" => fixtures::crash_mysql::migrations::migrator(),
         "crash_sqlite" => fixtures::crash_sqlite::migrations::migrator(),
+        "stall_pg" => fixtures::stall_pg::migrations::migrator(),
+        "stall_mysql" => fixtures::stall_mysql::migrations::migrator(),
         _ => return None,
     })
 }
@@ -36,10 +39,20 @@ async fn main() -> ExitCode {
         return ExitCode::from(2);
     };
     let fixture = fixture.unwrap_or_else(|| "concurrent".to_owned());
-    let Some(migrator) = migrator(&fixture) else {
+    let Some(mut migrator) = migrator(&fixture) else {
         eprintln!("unknown fixture `{fixture}`");
         return ExitCode::from(2);
     };
+    if let Some(ms) = std::env::var("MIGRATE_TEST_LEASE_MS")
+        .ok()
+        .and_then(|ms| ms.parse().ok())
+    {
+        migrator = migrator
+            .lock_mode(migrate::LockMode::lease(std::time::Duration::from_millis(
+                ms,
+            )))
+            .lock_timeout(std::time::Duration::from_secs(60));
+    }
     match run(&url, migrator).await {
         Ok(report) => {
             let versions: Vec<String> = report
