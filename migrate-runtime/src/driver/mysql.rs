@@ -13,7 +13,7 @@ use std::time::Duration;
 use sqlx::{AssertSqlSafe, MySql, Row};
 
 use super::conn::Conn;
-use super::sql::{hex_literal, no_position};
+use super::sql::{hex_literal, no_position, no_statement};
 use super::{
     history_from_rows, run_code_on, sealed, step_plainly, BoxFuture, CodeError, Driver, HistoryRow,
     Pool, PoolExecutor, SessionLock, Sql, Step, StepError, Steps, TextRows, WholeScripts,
@@ -49,9 +49,17 @@ static SQL: Sql = Sql {
     error_position: no_position,
     for_update: " FOR UPDATE",
     steps: Steps::Together,
+    bounded_lock_wait: no_statement,
+    bounded_idle,
 };
 
 /// A string literal that no SQL mode can misread: the UTF-8 bytes in hex.
+/// `wait_timeout` for the session (MySQL has no bound on idleness inside a transaction
+/// alone); the connection that ran a migration is closed afterwards, so it goes no further.
+fn bounded_idle(idle: Duration) -> String {
+    format!("SET SESSION wait_timeout = {};\n", idle.as_secs().max(1))
+}
+
 fn text(text: &str) -> String {
     format!("CONVERT(X'{}' USING utf8mb4)", hex(text.as_bytes()))
 }

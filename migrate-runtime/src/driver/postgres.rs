@@ -50,9 +50,27 @@ static SQL: Sql = Sql {
     error_position: position,
     for_update: " FOR UPDATE",
     steps: Steps::Together,
+    bounded_lock_wait,
+    bounded_idle,
 };
 
 /// The duration of a migration, measured by the server since its `BEGIN`.
+/// `SET LOCAL lock_timeout` for the rest of the message (its implicit transaction).
+fn bounded_lock_wait(wait: Duration) -> String {
+    format!(
+        "SET LOCAL lock_timeout = '{}ms';\n",
+        wait.as_millis().max(1)
+    )
+}
+
+/// `SET LOCAL idle_in_transaction_session_timeout` for the transaction it runs in.
+fn bounded_idle(idle: Duration) -> String {
+    format!(
+        "SET LOCAL idle_in_transaction_session_timeout = '{}ms';\n",
+        idle.as_millis().max(1)
+    )
+}
+
 const SERVER_DURATION: &str = "(EXTRACT(EPOCH FROM clock_timestamp() - now()) * 1000000)::BIGINT";
 
 /// The literals of PostgreSQL, sent through the simple query protocol.

@@ -40,6 +40,20 @@ pub struct Sql {
     /// Whether a statement of a migration run statement by statement may share a
     /// transaction with the update of its progress.
     pub steps: Steps,
+    /// A statement that bounds how long the statements after it in the same message wait
+    /// for a row lock (empty where the database's own bound applies: MySQL's
+    /// `innodb_lock_wait_timeout`, SQLite's busy timeout).
+    pub bounded_lock_wait: fn(std::time::Duration) -> String,
+    /// A statement that makes the server end this session when it sits idle inside a
+    /// transaction for longer than the given time, so that a stalled runner's open
+    /// transaction does not hold its locks for ever (empty where none is needed: SQLite).
+    pub bounded_idle: fn(std::time::Duration) -> String,
+}
+
+/// No statement: the database's own bound applies.
+#[cfg(any(feature = "sqlite", feature = "mysql"))]
+pub(crate) fn no_statement(_: std::time::Duration) -> String {
+    String::new()
 }
 
 /// How a database runs the statements of a migration that runs statement by statement.
@@ -280,4 +294,6 @@ pub(crate) static TEST_SQL: Sql = Sql {
     error_position: |_| None,
     for_update: " FOR UPDATE",
     steps: Steps::Together,
+    bounded_lock_wait: |_| String::new(),
+    bounded_idle: |_| String::new(),
 };

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use sqlx::{AssertSqlSafe, Connection, Row, Sqlite};
 
 use super::conn::Conn;
-use super::sql::{hex_literal, no_position};
+use super::sql::{hex_literal, no_position, no_statement};
 use super::{
     history_from_rows, run_code_on, sealed, step_plainly, with_duration, BoxFuture, CodeError,
     Driver, HistoryRow, Outcome, Pool, PoolExecutor, SessionLock, Sql, Step, StepError, Steps,
@@ -47,6 +47,8 @@ static SQL: Sql = Sql {
     error_position: no_position,
     for_update: "",
     steps: Steps::Alone,
+    bounded_lock_wait: no_statement,
+    bounded_idle: no_statement,
 };
 
 /// A standard string literal: quotes doubled.

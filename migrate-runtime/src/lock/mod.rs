@@ -7,7 +7,7 @@ mod session;
 
 use std::time::{Duration, Instant};
 
-use crate::driver::{BoxFuture, Driver};
+use crate::driver::{BoxFuture, Driver, Sql};
 use crate::history::HistoryTable;
 use crate::Error;
 use lease::{owner_token, HeldLease, LeaseSql};
@@ -191,6 +191,16 @@ impl Guard {
         match &self.held {
             Held::Lease(lease) => Some(&lease.sql.fence),
             Held::Nothing | Held::Session(_) => None,
+        }
+    }
+
+    /// Under a lease, the statement that makes the server end this session if it sits idle
+    /// in a transaction for longer than the lease lasts (a runner stalled inside a Rust
+    /// migration's transaction); empty otherwise.
+    pub(crate) fn bounded_idle(&self, sql: &Sql) -> String {
+        match &self.held {
+            Held::Lease(lease) => (sql.bounded_idle)(lease.stale_after),
+            Held::Nothing | Held::Session(_) => String::new(),
         }
     }
 

@@ -146,7 +146,13 @@ impl Migrator {
     ) -> Result<Outcome, Error> {
         let sql = driver.sql();
         let record = guard.fenced(sql.insert_row(&self.table, migration, true, DURATION_SLOT));
-        let recheck = sql.find(&self.table, migration.version());
+        // Under a lease, the server ends the session of a runner that stalls inside the
+        // function's transaction, and with it the locks it holds.
+        let recheck = format!(
+            "{}{}",
+            guard.bounded_idle(sql),
+            sql.find(&self.table, migration.version())
+        );
         match driver.run_code(code, Some(recheck), record).await {
             Ok(Some(duration)) => Ok(Outcome::Applied(duration)),
             Ok(None) => Ok(Outcome::AlreadyApplied),
