@@ -17,6 +17,27 @@ fn sql(n: usize) -> String {
     )
 }
 
+/// Statements in the large data file: its table and one INSERT per row.
+const LARGE_STATEMENTS: usize = 86_843;
+/// The bytes of each INSERT line, padded, so that the file is about 10 MB.
+const LARGE_LINE: usize = 115;
+
+/// The large data file: `directive`, a table, and `LARGE_STATEMENTS - 1` single-row INSERTs.
+fn large_sql(directive: &str) -> String {
+    let mut sql = String::with_capacity(LARGE_STATEMENTS * LARGE_LINE + 200);
+    sql.push_str(directive);
+    sql.push_str("CREATE TABLE large_rows (id BIGINT PRIMARY KEY, name VARCHAR(200) NOT NULL);\n");
+    for id in 1..LARGE_STATEMENTS {
+        let head = format!("INSERT INTO large_rows (id, name) VALUES ({id}, 'row {id} of the seed data ");
+        let tail = "');\n";
+        let pad = LARGE_LINE.saturating_sub(head.len() + tail.len());
+        sql.push_str(&head);
+        sql.push_str(&"x".repeat(pad));
+        sql.push_str(tail);
+    }
+    sql
+}
+
 fn write_if_changed(path: &Path, content: &str) {
     if fs::read_to_string(path).ok().as_deref() == Some(content) {
         return;
@@ -74,6 +95,19 @@ fn main() {
             write_if_changed(&dir.join(name).join("up.sql"), &sql(i));
         }
         prune(&dir, &names);
+    }
+    // One large data file (issue 12: a 10 MB seed file of 86,843 statements), for migrate
+    // and sqlx, on PostgreSQL outside a transaction and on MariaDB.
+    for (dir, directive) in [
+        ("large_migrate_pg", "-- migrate:no-transaction\n"),
+        ("large_sqlx_pg", "-- no-transaction\n"),
+        ("large_migrate_my", ""),
+        ("large_sqlx_my", ""),
+    ] {
+        let dir = root.join(dir);
+        let name = "00001_large_data.sql".to_owned();
+        write_if_changed(&dir.join(&name), &large_sql(directive));
+        prune(&dir, &[name]);
     }
     // Rebuild when anything under generated/ changes (sqlx, refinery and diesel read the
     // directories at compile time too); `track` also tells `embed_migrations!` it is tracked.

@@ -5,13 +5,16 @@
 //!               [--n 10,100,1000] [--tools migrate,sqlx,refinery,diesel]
 //!               [--fresh-reps K] [--noop-reps K] [--contention-rounds K]
 //! migrate-bench macro [--reps N] [--tools migrate,sqlx,refinery,diesel]
+//! migrate-bench large [--reps K]
 //! migrate-bench report [--quick]
 //! ```
 //!
 //! `run` (the default) measures no-op start-up, fresh apply, round trips and contention,
 //! saves `results/run.json` and writes `../../BENCHMARKS.md` with the charts in `charts/`.
 //! `macro` measures the compile-time cost of the macros (minutes), saves
-//! `results/macro.json` and writes the report too. `report` only re-renders.
+//! `results/macro.json` and writes the report too. `large` applies one 10 MB data file
+//! (migrate and sqlx, PostgreSQL and MariaDB), saves `results/large.json` and writes the
+//! report. `report` only re-renders.
 //!
 //! `--n`, `--tools` and the repetition options make a focused run: like `--quick`, it is
 //! written to `results/quick.json` and `$TMPDIR/migrate-bench-quick/`, never to
@@ -19,6 +22,7 @@
 
 mod bench;
 mod db;
+mod large;
 mod machine;
 mod macro_cost;
 mod proxy;
@@ -119,6 +123,10 @@ fn write_report(run_path: &Path, markdown: &Path, charts: &Path) {
     let mut text = report::render(run.as_ref(), macro_file.as_ref(), &charts_ref);
     // Measured by the main workspace's `tests/testing_bench.rs`, not by this harness: kept
     // as written there and appended, so that regenerating the report does not lose it.
+    if let Some(large) = read_json::<large::LargeFile>(&results_dir().join("large.json")) {
+        text.push('\n');
+        text.push_str(&large::render(&large));
+    }
     if let Ok(testing) = std::fs::read_to_string(results_dir().join("testing.md")) {
         text.push('\n');
         text.push_str(&testing);
@@ -133,6 +141,7 @@ fn usage() -> ExitCode {
          \x20                   [--n 10,100,1000] [--tools migrate,sqlx,refinery,diesel]\n\
          \x20                   [--fresh-reps K] [--noop-reps K] [--contention-rounds K]\n\
          \x20      migrate-bench macro [--reps N] [--tools migrate,sqlx,refinery,diesel]\n\
+         \x20      migrate-bench large [--reps K]\n\
          \x20      migrate-bench report [--quick]"
     );
     ExitCode::from(2)
@@ -153,7 +162,9 @@ fn parse_tools(list: &str) -> Option<Vec<tools::Tool>> {
 async fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (command, rest) = match args.first().map(String::as_str) {
-        Some("run") | Some("macro") | Some("report") => (args[0].clone(), &args[1..]),
+        Some("run") | Some("macro") | Some("report") | Some("large") => {
+            (args[0].clone(), &args[1..])
+        }
         Some("help") | Some("--help") | Some("-h") => return usage(),
         _ => ("run".to_string(), &args[..]),
     };
@@ -172,6 +183,31 @@ async fn main() -> ExitCode {
             }
             _ => return usage(),
         },
+        "large" => {
+            let reps = match rest {
+                [] => 3,
+                [flag, reps] if flag == "--reps" => match reps.parse() {
+                    Ok(reps) => reps,
+                    Err(_) => return usage(),
+                },
+                _ => return usage(),
+            };
+            let started = Instant::now();
+            let servers = db::Servers::connect().await;
+            let machine = machine::collect(&servers).await;
+            let results = large::measure(&servers, reps).await;
+            servers.cleanup();
+            let file = large::LargeFile {
+                machine,
+                command: format!("migrate-bench {}", args.join(" ")),
+                bytes: large::bytes(),
+                statements: large::STATEMENTS,
+                results,
+            };
+            write_json(&results_dir().join("large.json"), &file);
+            write_report(&results_dir().join("run.json"), &markdown, &charts);
+            eprintln!("large run took {:.0} s", started.elapsed().as_secs_f64());
+        }
         "macro" => {
             let mut reps = 3;
             let mut chosen: Option<Vec<tools::Tool>> = None;
