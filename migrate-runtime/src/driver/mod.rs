@@ -64,11 +64,12 @@ pub trait Driver: Send {
     /// Runs a plain query whose columns are all text (or NULL).
     fn fetch_text(&mut self, sql: String) -> BoxFuture<'_, Result<TextRows, sqlx::Error>>;
 
-    /// Reads the history, oldest first; `None` when the table does not exist yet.
-    fn read_history<'a>(
-        &'a mut self,
-        table: &'a HistoryTable,
-    ) -> BoxFuture<'a, Result<Option<Vec<AppliedMigration>>, Error>>;
+    /// Reads the history with `select` (one of [`Sql`]'s history queries), oldest first;
+    /// `None` when the table does not exist yet.
+    fn read_history(
+        &mut self,
+        select: String,
+    ) -> BoxFuture<'_, Result<Option<Vec<AppliedMigration>>, Error>>;
 
     /// The history table in one small row (see [`Summary`]); `None` when the table does not
     /// exist yet.
@@ -236,7 +237,7 @@ pub(crate) fn micros(started: std::time::Instant) -> i64 {
 }
 
 /// A row of the history table as the drivers read it: version, name, checksum, success,
-/// statements applied, progress checksum, error.
+/// statements applied, progress checksum, error, revert checksum.
 #[cfg(any(feature = "postgres", feature = "sqlite", feature = "mysql"))]
 pub(crate) type HistoryRow = (
     i64,
@@ -246,6 +247,7 @@ pub(crate) type HistoryRow = (
     i64,
     Option<Vec<u8>>,
     Option<String>,
+    Option<Vec<u8>>,
 );
 
 /// The result of reading the history: `Ok(None)` when the table does not exist yet.
@@ -258,7 +260,16 @@ pub(crate) fn history_from_rows(
         Ok(rows) => Ok(Some(
             rows.into_iter()
                 .map(
-                    |(version, name, checksum, success, applied, progress_checksum, error)| {
+                    |(
+                        version,
+                        name,
+                        checksum,
+                        success,
+                        applied,
+                        progress_checksum,
+                        error,
+                        revert_checksum,
+                    )| {
                         AppliedMigration {
                             version,
                             name,
@@ -267,6 +278,7 @@ pub(crate) fn history_from_rows(
                             statements_applied: usize::try_from(applied).unwrap_or(0),
                             progress_checksum,
                             error,
+                            revert_checksum,
                         }
                     },
                 )

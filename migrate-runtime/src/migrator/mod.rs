@@ -5,7 +5,10 @@
 mod apply;
 mod manual;
 mod prefix;
+mod read;
+mod retry;
 mod revert;
+mod revert_steps;
 mod status;
 
 use std::sync::Arc;
@@ -19,6 +22,7 @@ use crate::migration::{Migration, Migrations, Script};
 use crate::plan::{self, Policy};
 use crate::report::Report;
 use crate::Error;
+use read::Access;
 
 pub use revert::Down;
 pub use status::{MigrationStatus, Operation, PlannedStep, State};
@@ -96,6 +100,8 @@ enum Op {
     MarkReverted(i64),
     /// Accept edited checksums, drop unfinished rows.
     Repair,
+    /// Resume the unfinished migration or revert of this version at its failed statement.
+    Retry(i64),
 }
 
 /// What the summary of the history tells before anything is locked.
@@ -272,13 +278,17 @@ impl Migrator {
                 tracing::warn!(table = %self.table, %error, "cannot drop the seal of an earlier version (its table and triggers)");
             }
         }
-        let history = driver.read_history(&self.table).await?.unwrap_or_default();
+        let history = self
+            .read_history(driver, Access::Locked)
+            .await?
+            .unwrap_or_default();
         match op {
             Op::Up { to } => self.apply_up(driver, guard, &history, to).await,
             Op::Down(down) => self.revert_locked(driver, guard, &history, down).await,
             Op::MarkApplied(to) => self.mark_applied_locked(driver, &history, to).await,
             Op::MarkReverted(from) => self.mark_reverted_locked(driver, &history, from).await,
             Op::Repair => self.repair_locked(driver, &history).await,
+            Op::Retry(version) => self.retry_locked(driver, guard, &history, version).await,
         }
     }
 
@@ -292,7 +302,7 @@ impl Migrator {
         let history = match self.summarise(driver).await {
             Check::UpToDate => return Ok(true),
             Check::NoHistory => None,
-            Check::ReadAll => driver.read_history(&self.table).await?,
+            Check::ReadAll => self.read_history(driver, Access::ReadOnly).await?,
         };
         let rows = history.as_deref().unwrap_or_default();
         Ok(plan::plan(self.migrations, rows, self.policy)?
@@ -345,7 +355,7 @@ impl Waiter for UpTo<'_> {
                 // Without a target or extra rows to ignore, "nothing pending" is what the
                 // summary tells; otherwise it takes the whole history.
                 Check::ReadAll if self.to.is_some() || migrator.policy.ignore_missing => {
-                    match driver.read_history(&migrator.table).await? {
+                    match migrator.read_history(driver, Access::ReadOnly).await? {
                         Some(history) => {
                             Ok(plan::plan(migrator.migrations, &history, migrator.policy)?
                                 .up_to(self.to)
