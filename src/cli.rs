@@ -34,8 +34,8 @@
 //!
 //! Exit codes: `0` success; `1` a migration or the database failed; `2` the command line is
 //! wrong (including a version this binary does not contain); `3` the database needs an
-//! operator first (an edited, missing, out-of-order, unfinished or irreversible migration, or
-//! a Rust migration without a function for this database);
+//! operator first (an edited, missing, out-of-order, unfinished or irreversible migration, an
+//! unfinished revert, or a Rust migration without a function for this database);
 //! `4` the lock was not obtained in time, or was lost.
 
 use std::fmt::Write as _;

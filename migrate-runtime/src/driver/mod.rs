@@ -144,7 +144,8 @@ pub enum SessionLock {
 pub enum Step<'a> {
     /// Record the migration as started and unfinished (`insert`), before its first statement.
     Start {
-        /// The INSERT of its unfinished history row.
+        /// The INSERT of its unfinished history row; for a revert, whose row exists, the
+        /// UPDATE that marks it as an unfinished revert (or resumes one).
         insert: String,
     },
     /// Run `statement`, then `progress` (which records it as done); for the last statement,

@@ -201,7 +201,8 @@ impl Migrator {
     ///
     /// # Errors
     /// Drift ([`Error::ChecksumMismatch`], [`Error::MissingFromBinary`],
-    /// [`Error::OutOfOrder`], [`Error::Dirty`]) is reported before anything is applied; a
+    /// [`Error::OutOfOrder`], [`Error::Dirty`], [`Error::RevertUnfinished`]) is reported
+    /// before anything is applied; a
     /// failing migration stops the run with [`Error::Migration`], keeping the migrations
     /// applied before it.
     pub async fn run<P: Pool>(&self, pool: &P) -> Result<Report, Error> {

@@ -77,7 +77,10 @@ impl Migrator {
     /// Reverts every migration applied after `target`, newest first; `target` stays applied.
     ///
     /// Each down script runs with the deletion of its history row in one transaction (where
-    /// DDL is transactional). A migration this binary does not contain is reverted with the
+    /// DDL is transactional); elsewhere (MySQL, a `-- migrate:no-transaction` down file) it
+    /// runs statement by statement with its progress recorded, and a failure leaves an
+    /// unfinished revert ([`Error::RevertUnfinished`]) that the next revert resumes at the
+    /// failed statement once it is fixed (or, unchanged, with [`Migrator::retry`]). A migration this binary does not contain is reverted with the
     /// down script recorded when it was applied. Nothing is reverted unless every migration
     /// in the way can be: otherwise [`Error::Irreversible`].
     pub async fn revert_to<P: crate::Pool>(

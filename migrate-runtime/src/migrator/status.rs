@@ -133,7 +133,7 @@ impl Migrator {
     ///
     /// # Errors
     /// The errors the operation itself would stop with before doing anything: drift,
-    /// [`Error::Irreversible`], [`Error::Dirty`].
+    /// [`Error::Irreversible`], [`Error::Dirty`], [`Error::RevertUnfinished`].
     pub async fn plan<P: Pool>(
         &self,
         pool: &P,
