@@ -18,7 +18,8 @@
 //! migrate plan [up [--to V] | down [...]] what up/down would run, with the SQL
 //! migrate mark-applied V                  record pending migrations up to V without running them
 //! migrate mark-reverted V                 delete the records of V and later ones without running anything
-//! migrate repair                          accept edited checksums, remove unfinished rows
+//! migrate repair                          accept edited checksums, remove unfinished rows (undoes nothing)
+//! migrate retry V                         resume unfinished V at its failed statement, its file unchanged
 //! migrate new NAME [--reversible] [--rust] [--dir D] create the next migration file(s)
 //! ```
 //!
@@ -33,8 +34,8 @@
 //!
 //! Exit codes: `0` success; `1` a migration or the database failed; `2` the command line is
 //! wrong (including a version this binary does not contain); `3` the database needs an
-//! operator first (an edited, missing, out-of-order, unfinished or irreversible migration, or
-//! a Rust migration without a function for this database);
+//! operator first (an edited, missing, out-of-order, unfinished or irreversible migration, an
+//! unfinished revert, or a Rust migration without a function for this database);
 //! `4` the lock was not obtained in time, or was lost.
 
 use std::fmt::Write as _;
@@ -93,8 +94,13 @@ enum Command {
     MarkApplied { version: i64 },
     /// Delete the records of VERSION and every later migration, without running anything.
     MarkReverted { version: i64 },
-    /// Accept the checksums of edited migrations and remove unfinished rows.
+    /// Accept the checksums of edited migrations and remove unfinished rows (the statements
+    /// they applied stay applied).
     Repair,
+    /// Resume the unfinished migration (or revert) VERSION at its failed statement, with its
+    /// file unchanged: after fixing a failure caused by the environment (a server setting, a
+    /// missing row, a privilege), not by the file.
+    Retry { version: i64 },
     /// Create the next migration file(s) in the source directory.
     New {
         /// The description: letters, digits, `_` and `-`.
@@ -153,6 +159,7 @@ impl From<Error> for Failure {
             Error::MissingFromBinary { .. } => (3, "missing_from_binary"),
             Error::OutOfOrder { .. } => (3, "out_of_order"),
             Error::Dirty { .. } => (3, "unfinished"),
+            Error::RevertUnfinished { .. } => (3, "unfinished_revert"),
             Error::Irreversible { .. } => (3, "irreversible"),
             Error::LockTimeout { .. } => (4, "lock_timeout"),
             Error::LeaseLost { .. } => (4, "lease_lost"),
@@ -419,6 +426,14 @@ async fn command<P: crate::Pool>(
             json,
             "nothing to repair",
         )),
+        Command::Retry { version } => {
+            let report = migrator.retry(pool, target(migrations, *version)?).await?;
+            Ok(report_text(
+                &report,
+                json,
+                &format!("nothing to retry: migration {version} is not unfinished"),
+            ))
+        }
         Command::New { .. } => Ok(String::new()),
     }
 }
@@ -500,6 +515,7 @@ fn state_name(state: &State) -> &'static str {
         State::Edited => "edited since applied",
         State::MissingFromBinary => "missing from binary",
         State::Unfinished { .. } => "unfinished",
+        State::UnfinishedRevert { .. } => "unfinished revert",
         _ => "unknown",
     }
 }
@@ -510,11 +526,17 @@ fn status(lines: &[crate::MigrationStatus], json: bool) -> String {
             .iter()
             .map(|l| {
                 let (applied, error) = match &l.state {
-                    State::Unfinished { statements_applied, error } => (Some(*statements_applied), error.clone()),
+                    State::Unfinished { statements_applied, error }
+                    | State::UnfinishedRevert { statements_applied, error, .. } => (Some(*statements_applied), error.clone()),
+                    _ => (None, None),
+                };
+                // For an unfinished revert: its down file and how many statements it has.
+                let (file, statements) = match &l.state {
+                    State::UnfinishedRevert { file, statements, .. } => (Some(file.as_str()), *statements),
                     _ => (None, None),
                 };
                 format!(
-                    "{{\"version\":{},\"name\":{},\"state\":{},\"applied_at\":{},\"duration_ms\":{},\"reversible\":{},\"statements_applied\":{},\"error\":{}}}",
+                    "{{\"version\":{},\"name\":{},\"state\":{},\"applied_at\":{},\"duration_ms\":{},\"reversible\":{},\"statements_applied\":{},\"error\":{},\"file\":{},\"statements\":{}}}",
                     l.version,
                     quote(&l.name),
                     quote(state_name(&l.state)),
@@ -523,6 +545,8 @@ fn status(lines: &[crate::MigrationStatus], json: bool) -> String {
                     l.reversible,
                     applied.map_or("null".to_owned(), |n| n.to_string()),
                     error.as_deref().map_or("null".to_owned(), quote),
+                    file.map_or("null".to_owned(), quote),
+                    statements.map_or("null".to_owned(), |n| n.to_string()),
                 )
             })
             .collect();
@@ -537,6 +561,19 @@ fn status(lines: &[crate::MigrationStatus], json: bool) -> String {
                     error,
                 } => format!(
                     "unfinished after {statements_applied} statement(s){}",
+                    error
+                        .as_deref()
+                        .map(|e| format!(": {e}"))
+                        .unwrap_or_default()
+                ),
+                State::UnfinishedRevert {
+                    file,
+                    statements_applied,
+                    statements,
+                    error,
+                } => format!(
+                    "unfinished revert after {statements_applied}{} statement(s) of `{file}`{}",
+                    statements.map(|n| format!(" of {n}")).unwrap_or_default(),
                     error
                         .as_deref()
                         .map(|e| format!(": {e}"))
@@ -587,12 +624,21 @@ fn status(lines: &[crate::MigrationStatus], json: bool) -> String {
             .filter(|l| state_name(&l.state) == wanted)
             .count()
     };
-    let _ = writeln!(
+    let _ = write!(
         out,
         "\n{} applied, {} pending",
         count("applied"),
         count("pending")
     );
+    for unfinished in ["unfinished", "unfinished revert"] {
+        match count(unfinished) {
+            0 => {}
+            n => {
+                let _ = write!(out, ", {n} {unfinished}");
+            }
+        }
+    }
+    out.push('\n');
     out
 }
 
@@ -628,9 +674,20 @@ fn report_text(report: &Report, json: bool, nothing: &str) -> String {
                 crate::Repair::AcceptedChecksum { version } => {
                     format!("{{\"version\":{version},\"action\":\"accepted_checksum\"}}")
                 }
-                crate::Repair::RemovedUnfinished { version } => {
-                    format!("{{\"version\":{version},\"action\":\"removed_unfinished\"}}")
-                }
+                crate::Repair::RemovedUnfinished {
+                    version,
+                    direction,
+                    file,
+                    statements_applied,
+                } => format!(
+                    "{{\"version\":{version},\"action\":\"removed_unfinished\",\"direction\":{},\"file\":{},\"statements_left_applied\":{statements_applied},\"message\":{}}}",
+                    quote(match direction {
+                        crate::Direction::Up => "up",
+                        crate::Direction::Down => "down",
+                    }),
+                    quote(file),
+                    quote(&r.to_string())
+                ),
                 _ => "{}".to_owned(),
             })
             .collect();
@@ -651,16 +708,7 @@ fn report_text(report: &Report, json: bool, nothing: &str) -> String {
         let _ = writeln!(out, "marked {version} as reverted");
     }
     for repair in report.repaired() {
-        let line = match repair {
-            crate::Repair::AcceptedChecksum { version } => {
-                format!("accepted the edited checksum of {version}")
-            }
-            crate::Repair::RemovedUnfinished { version } => {
-                format!("removed the unfinished row of {version}")
-            }
-            _ => continue,
-        };
-        let _ = writeln!(out, "{line}");
+        let _ = writeln!(out, "{repair}");
     }
     if report.is_noop() {
         let _ = writeln!(out, "{nothing}");
@@ -681,12 +729,13 @@ fn plan(steps: &[crate::PlannedStep], json: bool) -> String {
             .iter()
             .map(|s| {
                 format!(
-                    "{{\"direction\":{},\"version\":{},\"name\":{},\"file\":{},\"sql\":{}}}",
+                    "{{\"direction\":{},\"version\":{},\"name\":{},\"file\":{},\"sql\":{},\"resumes_after\":{}}}",
                     quote(if s.up { "up" } else { "down" }),
                     s.version,
                     quote(&s.name),
                     quote(&s.file),
-                    quote(&s.sql)
+                    quote(&s.sql),
+                    s.resumes_after.map_or("null".to_owned(), |n| n.to_string())
                 )
             })
             .collect();

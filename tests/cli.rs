@@ -11,6 +11,17 @@ fn cli(url: &str, args: &[&str]) -> Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_migrate-test-cli"))
         .args(args)
         .env("DATABASE_URL", url)
+        .env_remove("MIGRATE_TEST_FIXTURE")
+        .output()
+        .expect("run the CLI")
+}
+
+/// The CLI of another fixture (see `src/bin/cli.rs`).
+fn cli_of(fixture: &str, url: &str, args: &[&str]) -> Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_migrate-test-cli"))
+        .args(args)
+        .env("DATABASE_URL", url)
+        .env("MIGRATE_TEST_FIXTURE", fixture)
         .output()
         .expect("run the CLI")
 }
@@ -265,4 +276,142 @@ fn new_creates_the_next_files_in_the_same_style() {
         text(&bad)
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Issue 12.4 through the CLI: a migration that failed on a missing row (a foreign key) is
+/// refused until `retry` runs it again unchanged, once the row exists.
+#[tokio::test]
+async fn retry_resumes_a_migration_whose_environment_was_fixed_on_mariadb() {
+    let Some(db) = ServerDatabase::create_on(Server::MySql).await else {
+        return;
+    };
+    let url = db.url.clone();
+    let run = move |args: &'static [&'static str]| {
+        let url = url.clone();
+        async move {
+            tokio::task::spawn_blocking(move || cli_of("fk_retry", &url, args))
+                .await
+                .expect("cli")
+        }
+    };
+    let failed = run(&["up"]).await;
+    assert_eq!(code(&failed), 1, "{}", text(&failed));
+    let status = run(&["status"]).await;
+    assert!(
+        text(&status).contains("unfinished after 2 statement(s): Cannot add or update a child row")
+            && text(&status).contains("1 applied, 0 pending, 1 unfinished"),
+        "{}",
+        text(&status)
+    );
+    let refused = run(&["up"]).await;
+    assert_eq!(code(&refused), 3, "{}", text(&refused));
+    assert!(
+        text(&refused).contains("run `retry 2`"),
+        "{}",
+        text(&refused)
+    );
+
+    // The row the migration expects is created; the file stays as it is.
+    let pool = db.mysql_pool().await;
+    sqlx::query("INSERT INTO parents (id) VALUES (7)")
+        .execute(&pool)
+        .await
+        .expect("the missing parent");
+    let retried = run(&["retry", "2"]).await;
+    assert_eq!(code(&retried), 0, "{}", text(&retried));
+    assert!(
+        text(&retried).contains("applied   2 import_children")
+            && text(&retried).contains("done: 1 applied, 0 reverted"),
+        "{}",
+        text(&retried)
+    );
+    let steps: Vec<(i32, i64)> =
+        sqlx::query_as("SELECT step, COUNT(*) FROM import_log GROUP BY step ORDER BY step")
+            .fetch_all(&pool)
+            .await
+            .expect("import_log");
+    assert_eq!(steps, [(1, 1), (2, 1)], "each statement once");
+    let audited: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM _migrate_history_audit WHERE action = 'retry' AND version = 2",
+    )
+    .fetch_one(&pool)
+    .await
+    .expect("audit");
+    assert_eq!(audited, 1);
+    let again = run(&["retry", "2"]).await;
+    assert!(
+        text(&again).contains("nothing to retry: migration 2 is not unfinished"),
+        "{}",
+        text(&again)
+    );
+    let unknown = run(&["retry", "9"]).await;
+    assert_eq!(code(&unknown), 2, "{}", text(&unknown));
+}
+
+/// Issue 12.2 through the CLI: a failed down shows as an unfinished revert of the down file
+/// in `status` (text and JSON), `up` and `plan` refuse naming it, and `repair` says what it
+/// leaves behind.
+#[tokio::test]
+async fn an_unfinished_revert_in_status_plan_up_and_repair_on_mariadb() {
+    let Some(db) = ServerDatabase::create_on(Server::MySql).await else {
+        return;
+    };
+    let url = db.url.clone();
+    let session = move || {
+        let run = |args: &[&str]| cli_of("revert_typo", &url, args);
+        assert_eq!(code(&run(&["up"])), 0);
+        let failed = run(&["down"]);
+        assert_eq!(code(&failed), 1, "{}", text(&failed));
+        assert!(
+            text(&failed).contains("0001_two_tables.down.sql:2:1"),
+            "{}",
+            text(&failed)
+        );
+
+        let status = text(&run(&["status"]));
+        assert!(
+            status.contains(
+                "unfinished revert after 1 of 2 statement(s) of `0001_two_tables.down.sql`: "
+            ) && status.contains("t1_typo")
+                && status.contains("0 applied, 0 pending, 1 unfinished revert"),
+            "{status}"
+        );
+        let status: Value =
+            serde_json::from_slice(&run(&["--json", "status"]).stdout).expect("JSON status");
+        assert_eq!(status[0]["state"], "unfinished revert", "{status}");
+        assert_eq!(status[0]["file"], "0001_two_tables.down.sql", "{status}");
+        assert_eq!(
+            (&status[0]["statements_applied"], &status[0]["statements"]),
+            (&Value::from(1), &Value::from(2)),
+            "{status}"
+        );
+
+        let refused = run(&["up"]);
+        assert_eq!(code(&refused), 3, "{}", text(&refused));
+        assert!(
+            text(&refused)
+                .contains("the revert of migration 1 (`0001_two_tables.down.sql`) is unfinished")
+                && text(&refused).contains("Fix that statement in `0001_two_tables.down.sql`"),
+            "{}",
+            text(&refused)
+        );
+        let refused: Value =
+            serde_json::from_slice(&run(&["--json", "up"]).stdout).expect("JSON error");
+        assert_eq!(refused["error"]["kind"], "unfinished_revert", "{refused}");
+        for plan in [&["plan"][..], &["plan", "down"]] {
+            let refused = run(plan);
+            assert_eq!(code(&refused), 3, "{plan:?}: {}", text(&refused));
+        }
+
+        let repaired = run(&["repair"]);
+        assert_eq!(code(&repaired), 0, "{}", text(&repaired));
+        assert!(
+            text(&repaired).contains(
+                "removed the row of 1, whose revert was unfinished: statements 1 to 1 of `0001_two_tables.down.sql` stay applied"
+            ),
+            "{}",
+            text(&repaired)
+        );
+    };
+    tokio::task::spawn_blocking(session).await.expect("session");
 }

@@ -64,6 +64,22 @@ pub enum Error {
         message: String,
     },
 
+    /// A revert that runs statement by statement (on MySQL, or of a `-- migrate:no-transaction`
+    /// down file) stopped part-way: the migration is half reverted. Nothing else runs until
+    /// the revert is finished: the message says which statements of which down file were
+    /// applied and what to do.
+    #[error("the revert of migration {version} (`{file}`) is unfinished: {message}")]
+    RevertUnfinished {
+        /// The version.
+        version: i64,
+        /// Its down file (or, when the binary lacks it, where the down script comes from).
+        file: String,
+        /// How many statements of the down script were applied.
+        statements_applied: usize,
+        /// What happened and how to proceed.
+        message: String,
+    },
+
     /// A migration failed. Transactional migrations leave nothing behind; one that runs
     /// statement by statement keeps the statements before the failing one and is recorded as
     /// unfinished (see [`Error::Dirty`]).

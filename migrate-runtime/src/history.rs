@@ -134,6 +134,31 @@ pub struct AppliedMigration {
     pub progress_checksum: Option<Vec<u8>>,
     /// The error of the statement that failed, if one was recorded.
     pub error: Option<String>,
+    /// Set while a revert of this migration that runs statement by statement is unfinished
+    /// (its runner is reverting it, died, or hit an error): the checksum of the down script
+    /// it runs. `statements_applied`, `progress_checksum` and `error` then describe that
+    /// down script. See [`AppliedMigration::direction`].
+    pub revert_checksum: Option<Vec<u8>>,
+}
+
+/// Which way a migration recorded in the history was going: an unfinished row was being
+/// applied or reverted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    /// Applied (or being applied, when the row is unfinished) with its up file.
+    Up,
+    /// Being reverted with its down script, which stopped part-way.
+    Down,
+}
+
+impl AppliedMigration {
+    /// [`Direction::Down`] while a revert of it is unfinished, else [`Direction::Up`].
+    pub fn direction(&self) -> Direction {
+        match self.revert_checksum {
+            Some(_) => Direction::Down,
+            None => Direction::Up,
+        }
+    }
 }
 
 #[cfg(test)]

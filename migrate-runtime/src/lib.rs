@@ -37,7 +37,7 @@ mod summary;
 pub use code::{Backend, BoxError, Code};
 pub use driver::Pool;
 pub use error::{Error, Location};
-pub use history::{AppliedMigration, HistoryTable, DEFAULT_TABLE};
+pub use history::{AppliedMigration, Direction, HistoryTable, DEFAULT_TABLE};
 pub use lock::{LockMode, DEFAULT_LOCK_TIMEOUT};
 pub use migration::{checksum, Migration, Migrations, Script};
 pub use migrator::{Down, MigrationStatus, Migrator, Operation, PlannedStep, Progress, State};

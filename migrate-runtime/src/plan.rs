@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use crate::history::AppliedMigration;
+use crate::history::{AppliedMigration, Direction};
 use crate::migration::{hex, Migration, Migrations};
 use crate::Error;
 
@@ -14,6 +14,10 @@ pub(crate) struct Policy {
     pub allow_out_of_order: bool,
     /// Tolerate applied migrations that are not in the binary.
     pub ignore_missing: bool,
+    /// Resume the unfinished migration (or revert) of this version at its failed statement
+    /// although its file is unchanged: the operator fixed the environment
+    /// ([`Migrator::retry`](crate::Migrator::retry)).
+    pub retry: Option<i64>,
 }
 
 /// A migration that stopped part-way (it runs one statement at a time, outside a single
@@ -49,9 +53,10 @@ impl Plan {
 
 /// Decides what to do, or reports the first drift that forbids doing anything.
 ///
-/// A row that did not succeed is resumed when its runner died (no error recorded) or when its
-/// file changed since the failure (the failing statement was fixed); a recorded failure of
-/// an unchanged file is [`Error::Dirty`]. Then, lowest version first: an applied migration
+/// An unfinished revert forbids everything ([`Error::RevertUnfinished`]): `down` finishes it.
+/// A row that did not succeed is resumed when its runner died (no error recorded), when its
+/// file changed since the failure (the failing statement was fixed), or when `policy`
+/// retries it; a recorded failure of an unchanged file is [`Error::Dirty`]. Then, lowest version first: an applied migration
 /// whose file changed ([`Error::ChecksumMismatch`]), one missing from the binary
 /// ([`Error::MissingFromBinary`]), and a pending migration below the highest applied one
 /// ([`Error::OutOfOrder`]); the last two can be allowed by `policy`.
@@ -64,6 +69,13 @@ pub(crate) fn plan(
     applied.sort_by_key(|row| row.version);
 
     let mut resume = None;
+    if let Some(row) = applied
+        .iter()
+        .find(|row| row.direction() == Direction::Down)
+    {
+        let file = down_file(migrations, row.version);
+        return Err(unfinished_revert(row, &file));
+    }
     for row in applied.iter().filter(|row| !row.success) {
         let Some(migration) = migrations.get(row.version) else {
             return Err(Error::Dirty {
@@ -78,15 +90,18 @@ pub(crate) fn plan(
             });
         };
         let unchanged = migration.checksum()[..] == row.checksum[..];
-        if let (Some(error), true) = (&row.error, unchanged) {
+        let retried = policy.retry == Some(row.version);
+        if let (Some(error), true, false) = (&row.error, unchanged, retried) {
             return Err(Error::Dirty {
                 version: row.version,
                 file: migration.up().file().to_owned(),
                 statements_applied: row.statements_applied,
                 message: format!(
                     "statement {} failed after {} statement(s) had been applied: {error}; \
-                     fix that statement in the file and run again to resume at it (the applied statements must stay as they are), \
-                     or undo the applied statements by hand and delete the row of version {} from the history table",
+                     fix that statement in the file and run again to resume at it (the applied statements must stay as they are); \
+                     if the file is right and the failure came from the environment (a server setting, a missing row, a privilege), \
+                     fix that and run `retry {}` to resume at the unchanged statement; \
+                     or undo the applied statements by hand and run `repair`",
                     row.statements_applied + 1,
                     row.statements_applied,
                     row.version
@@ -149,6 +164,45 @@ pub(crate) fn plan(
     Ok(Plan { resume, pending })
 }
 
+/// The down script a revert of `version` runs: its down file in this binary, else the one
+/// recorded in the history.
+pub(crate) fn down_file(migrations: &Migrations, version: i64) -> String {
+    migrations
+        .get(version)
+        .and_then(Migration::down)
+        .map_or_else(|| RECORDED_DOWN.to_owned(), |down| down.file().to_owned())
+}
+
+/// Where a revert's SQL comes from when this binary lacks the migration.
+pub(crate) const RECORDED_DOWN: &str = "(down script recorded in the history)";
+
+/// The refusal to do anything but finish the unfinished revert of `row`, whose down script
+/// is `file`.
+pub(crate) fn unfinished_revert(row: &AppliedMigration, file: &str) -> Error {
+    let version = row.version;
+    let applied = row.statements_applied;
+    let message = match &row.error {
+        Some(error) => format!(
+            "statement {} failed after {applied} statement(s) of it had been applied: {error}; \
+             nothing else runs until the revert is finished. Fix that statement in `{file}` and run `down` \
+             to resume the revert at it (the applied statements must stay as they are); \
+             if the file is right and the failure came from the environment (a server setting, a lock, a privilege), \
+             fix that and run `retry {version}`; or finish the revert by hand and run `repair`",
+            applied + 1
+        ),
+        None => format!(
+            "its runner stopped after {applied} statement(s) of `{file}` (it died, or is still running); \
+             nothing else runs until the revert is finished: run `down` to resume it"
+        ),
+    };
+    Error::RevertUnfinished {
+        version,
+        file: file.to_owned(),
+        statements_applied: applied,
+        message,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -186,6 +240,7 @@ mod tests {
             statements_applied: 0,
             progress_checksum: None,
             error: None,
+            revert_checksum: None,
         }
     }
 
@@ -208,6 +263,7 @@ mod tests {
     const STRICT: Policy = Policy {
         allow_out_of_order: false,
         ignore_missing: false,
+        retry: None,
     };
 
     #[test]
@@ -316,6 +372,68 @@ mod tests {
                 .as_ref()
                 .map(|r| r.row.statements_applied),
             Some(1)
+        );
+    }
+
+    #[test]
+    fn a_retried_failure_of_an_unchanged_file_is_resumed() {
+        let rows = [row(1, 1), dirty(2, 2, Some("foreign key constraint fails"))];
+        let policy = Policy {
+            retry: Some(2),
+            ..STRICT
+        };
+        let plan = plan(&ALL, &rows, policy).expect("retried");
+        assert_eq!(plan.resume.as_ref().map(|r| r.migration.version()), Some(2));
+        let other = Policy {
+            retry: Some(3),
+            ..STRICT
+        };
+        assert!(matches!(
+            super::plan(&ALL, &rows, other),
+            Err(Error::Dirty { version: 2, .. })
+        ));
+    }
+
+    #[test]
+    fn an_unfinished_revert_forbids_everything_and_names_the_down_script() {
+        let reverting = AppliedMigration {
+            revert_checksum: Some(vec![7; 32]),
+            ..dirty(2, 2, Some("Unknown table 't1_typo'"))
+        };
+        for policy in [
+            STRICT,
+            Policy {
+                retry: Some(2),
+                allow_out_of_order: true,
+                ignore_missing: true,
+            },
+        ] {
+            let error = plan(&ALL, &[row(1, 1), reverting.clone()], policy).expect_err("refused");
+            match &error {
+                Error::RevertUnfinished {
+                    version: 2,
+                    file,
+                    statements_applied: 1,
+                    message,
+                } => {
+                    // 2_b has no down file here: the recorded down script reverts it.
+                    assert_eq!(file, RECORDED_DOWN);
+                    assert!(
+                        message.contains("statement 2 failed") && message.contains("run `down`"),
+                        "{message}"
+                    );
+                }
+                other => panic!("expected RevertUnfinished, got {other:?}"),
+            }
+        }
+        let interrupted = AppliedMigration {
+            error: None,
+            ..reverting
+        };
+        let error = plan(&ALL, &[row(1, 1), interrupted], STRICT).expect_err("refused");
+        assert!(
+            error.to_string().contains("run `down` to resume it"),
+            "{error}"
         );
     }
 

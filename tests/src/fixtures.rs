@@ -122,3 +122,32 @@ pub mod stall_pg {
 pub mod stall_mysql {
     migrate::embed_migrations!("fixtures/stall_mysql");
 }
+
+/// Issue 12.2: 0001 creates `t1` and `t2`; its down file drops `t2`, then fails on a typo
+/// (`DROP TABLE t1_typo`).
+pub mod revert_typo {
+    migrate::embed_migrations!("fixtures/revert_typo");
+}
+
+/// `revert_typo` with the typo of its down file fixed.
+pub mod revert_typo_fixed {
+    migrate::embed_migrations!("fixtures/revert_typo_fixed");
+}
+
+/// `revert_typo` with a `-- migrate:no-transaction` down file (PostgreSQL runs it statement
+/// by statement).
+pub mod revert_typo_no_tx {
+    migrate::embed_migrations!("fixtures/revert_typo_no_tx");
+}
+
+/// `revert_typo_no_tx` with the typo fixed.
+pub mod revert_typo_no_tx_fixed {
+    migrate::embed_migrations!("fixtures/revert_typo_no_tx_fixed");
+}
+
+/// Issue 12.4: 0001 creates `parents` and `children` (with a foreign key; reversible);
+/// 0002 logs step 1, inserts a child of parent 7, which does not exist, and logs step 2:
+/// with foreign key checks on, its third statement fails although the file is right.
+pub mod fk_retry {
+    migrate::embed_migrations!("fixtures/fk_retry");
+}

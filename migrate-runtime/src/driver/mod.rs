@@ -64,11 +64,12 @@ pub trait Driver: Send {
     /// Runs a plain query whose columns are all text (or NULL).
     fn fetch_text(&mut self, sql: String) -> BoxFuture<'_, Result<TextRows, sqlx::Error>>;
 
-    /// Reads the history, oldest first; `None` when the table does not exist yet.
-    fn read_history<'a>(
-        &'a mut self,
-        table: &'a HistoryTable,
-    ) -> BoxFuture<'a, Result<Option<Vec<AppliedMigration>>, Error>>;
+    /// Reads the history with `select` (one of [`Sql`]'s history queries), oldest first;
+    /// `None` when the table does not exist yet.
+    fn read_history(
+        &mut self,
+        select: String,
+    ) -> BoxFuture<'_, Result<Option<Vec<AppliedMigration>>, Error>>;
 
     /// The history table in one small row (see [`Summary`]); `None` when the table does not
     /// exist yet.
@@ -144,7 +145,8 @@ pub enum Step<'a> {
     /// Record the migration as started and unfinished (`insert`, fenced), before its first
     /// statement.
     Start {
-        /// The INSERT of its unfinished history row.
+        /// The INSERT of its unfinished history row; for a revert, whose row exists, the
+        /// UPDATE that marks it as an unfinished revert (or resumes one).
         insert: String,
     },
     /// Run statements of the file with the update of the progress that records them.
@@ -274,7 +276,7 @@ pub(crate) fn micros(started: std::time::Instant) -> i64 {
 }
 
 /// A row of the history table as the drivers read it: version, name, checksum, success,
-/// statements applied, progress checksum, error.
+/// statements applied, progress checksum, error, revert checksum.
 #[cfg(any(feature = "postgres", feature = "sqlite", feature = "mysql"))]
 pub(crate) type HistoryRow = (
     i64,
@@ -284,6 +286,7 @@ pub(crate) type HistoryRow = (
     i64,
     Option<Vec<u8>>,
     Option<String>,
+    Option<Vec<u8>>,
 );
 
 /// The result of reading the history: `Ok(None)` when the table does not exist yet.
@@ -296,7 +299,16 @@ pub(crate) fn history_from_rows(
         Ok(rows) => Ok(Some(
             rows.into_iter()
                 .map(
-                    |(version, name, checksum, success, applied, progress_checksum, error)| {
+                    |(
+                        version,
+                        name,
+                        checksum,
+                        success,
+                        applied,
+                        progress_checksum,
+                        error,
+                        revert_checksum,
+                    )| {
                         AppliedMigration {
                             version,
                             name,
@@ -305,6 +317,7 @@ pub(crate) fn history_from_rows(
                             statements_applied: usize::try_from(applied).unwrap_or(0),
                             progress_checksum,
                             error,
+                            revert_checksum,
                         }
                     },
                 )

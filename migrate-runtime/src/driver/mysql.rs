@@ -46,6 +46,8 @@ static SQL: Sql = Sql {
                 progress_checksum VARBINARY(32),
                 error TEXT
             ",
+    revert_column: "revert_checksum VARBINARY(32)",
+    is_missing_column,
     error_position: no_position,
     for_update: " FOR UPDATE",
     steps: Steps::Together,
@@ -85,6 +87,11 @@ fn is_missing_table(error: &sqlx::Error) -> bool {
     // 42S02: ER_NO_SUCH_TABLE; 42000 with "Unknown database" for a missing schema.
     matches!(error, sqlx::Error::Database(db)
         if db.code().as_deref() == Some("42S02") || db.message().starts_with("Unknown database"))
+}
+
+/// Whether `error` says that a column does not exist (42S22: ER_BAD_FIELD_ERROR).
+fn is_missing_column(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(db) if db.code().as_deref() == Some("42S22"))
 }
 
 impl MySqlDriver {
@@ -189,12 +196,12 @@ impl Driver for MySqlDriver {
         Box::pin(self.conn.fetch_text(sql))
     }
 
-    fn read_history<'a>(
-        &'a mut self,
-        table: &'a HistoryTable,
-    ) -> BoxFuture<'a, Result<Option<Vec<AppliedMigration>>, Error>> {
+    fn read_history(
+        &mut self,
+        select: String,
+    ) -> BoxFuture<'_, Result<Option<Vec<AppliedMigration>>, Error>> {
         Box::pin(async move {
-            let rows = sqlx::query_as::<_, HistoryRow>(AssertSqlSafe(SQL.select_history(table)))
+            let rows = sqlx::query_as::<_, HistoryRow>(AssertSqlSafe(select))
                 .fetch_all(self.conn.get())
                 .await;
             history_from_rows(rows, is_missing_table)

@@ -47,6 +47,8 @@ static SQL: Sql = Sql {
                 progress_checksum BYTEA,
                 error TEXT
             ",
+    revert_column: "revert_checksum BYTEA",
+    is_missing_column,
     error_position: position,
     for_update: " FOR UPDATE",
     steps: Steps::Together,
@@ -124,6 +126,11 @@ fn position(error: &sqlx::Error) -> Option<usize> {
 fn is_missing_table(error: &sqlx::Error) -> bool {
     // 42P01 undefined_table, 3F000 invalid_schema_name
     matches!(error, sqlx::Error::Database(db) if matches!(db.code().as_deref(), Some("42P01" | "3F000")))
+}
+
+/// Whether `error` says that a column does not exist (42703 undefined_column).
+fn is_missing_column(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(db) if db.code().as_deref() == Some("42703"))
 }
 
 impl PgDriver {
@@ -257,13 +264,13 @@ impl Driver for PgDriver {
         Box::pin(self.conn.fetch_text(sql))
     }
 
-    fn read_history<'a>(
-        &'a mut self,
-        table: &'a HistoryTable,
-    ) -> BoxFuture<'a, Result<Option<Vec<AppliedMigration>>, Error>> {
+    fn read_history(
+        &mut self,
+        select: String,
+    ) -> BoxFuture<'_, Result<Option<Vec<AppliedMigration>>, Error>> {
         Box::pin(async move {
             // Simple protocol (text rows), decoded by the same tuple as the other drivers.
-            let rows = sqlx::raw_sql(AssertSqlSafe(SQL.select_history(table)))
+            let rows = sqlx::raw_sql(AssertSqlSafe(select))
                 .fetch_all(self.conn.get())
                 .await
                 .and_then(|rows| rows.iter().map(HistoryRow::from_row).collect());

@@ -29,8 +29,16 @@ pub struct Sql {
     /// The statement that creates the schema of a qualified history table, before the
     /// schema's quoted name (`None` where there are no schemas).
     pub create_schema: Option<&'static str>,
-    /// The columns of the history table, as in `CREATE TABLE`.
+    /// The columns of the history table, as in `CREATE TABLE`, but for
+    /// [`Sql::revert_column`].
     pub history_columns: &'static str,
+    /// The column that records an unfinished revert (`revert_checksum`), as in `CREATE
+    /// TABLE`: the last column of a new history table, and added by `ALTER TABLE` to a table
+    /// created by an earlier version, which lacks it.
+    pub revert_column: &'static str,
+    /// Whether an error says that a column does not exist (reading a history table of an
+    /// earlier version).
+    pub is_missing_column: fn(&sqlx::Error) -> bool,
     /// The 1-based character position in the statement that an error reports, if the
     /// database reports one.
     pub error_position: fn(&sqlx::Error) -> Option<usize>,
@@ -93,19 +101,40 @@ impl Sql {
             .zip(table.schema())
             .map(|(create, schema)| format!("{create} {q}{schema}{q}", q = self.quote));
         let create = format!(
-            "CREATE TABLE IF NOT EXISTS {} ({})",
+            "CREATE TABLE IF NOT EXISTS {} ({}, {})",
             self.table(table),
-            self.history_columns
+            self.history_columns.trim_end(),
+            self.revert_column
         );
         schema.into_iter().chain([create]).collect()
     }
 
     /// The query that reads the history, oldest first.
     pub(crate) fn select_history(&self, table: &HistoryTable) -> String {
+        self.select_history_with(table, "revert_checksum")
+    }
+
+    /// [`Sql::select_history`] for a table created by an earlier version, without
+    /// `revert_checksum`: no revert of it can be unfinished.
+    pub(crate) fn select_earlier_history(&self, table: &HistoryTable) -> String {
+        self.select_history_with(table, "NULL")
+    }
+
+    fn select_history_with(&self, table: &HistoryTable, revert_checksum: &str) -> String {
         format!(
-            "SELECT version, name, checksum, success, statements_applied, progress_checksum, error \
-             FROM {} ORDER BY version",
+            "SELECT version, name, checksum, success, statements_applied, progress_checksum, error, \
+             {revert_checksum} FROM {} ORDER BY version",
             self.table(table)
+        )
+    }
+
+    /// The ALTER TABLE that adds [`Sql::revert_column`] to a history table of an earlier
+    /// version.
+    pub(crate) fn add_revert_column(&self, table: &HistoryTable) -> String {
+        format!(
+            "ALTER TABLE {} ADD COLUMN {}",
+            self.table(table),
+            self.revert_column
         )
     }
 
@@ -188,13 +217,25 @@ impl Sql {
         )
     }
 
-    /// The UPDATE that marks `version` as unfinished with `error` (a revert that failed
-    /// part-way).
-    pub(crate) fn mark_failed(&self, table: &HistoryTable, version: i64, error: &str) -> String {
+    /// The UPDATE that records the start of a revert of `version` that runs statement by
+    /// statement: unfinished, none of the statements of the down script with checksum
+    /// `down` applied yet.
+    pub(crate) fn start_revert(&self, table: &HistoryTable, version: i64, down: &[u8]) -> String {
         format!(
-            "UPDATE {} SET success = FALSE, statements_applied = 0, progress_checksum = NULL, error = {} WHERE version = {version}",
+            "UPDATE {} SET success = FALSE, statements_applied = 0, progress_checksum = NULL, error = NULL, revert_checksum = {} \
+             WHERE version = {version}",
             self.table(table),
-            (self.text)(error)
+            (self.bytes)(down)
+        )
+    }
+
+    /// The UPDATE that records the resumption of an unfinished revert of `version` with the
+    /// down script of checksum `down`: its error is cleared, its progress kept.
+    pub(crate) fn resume_revert(&self, table: &HistoryTable, version: i64, down: &[u8]) -> String {
+        format!(
+            "UPDATE {} SET error = NULL, revert_checksum = {} WHERE version = {version}",
+            self.table(table),
+            (self.bytes)(down)
         )
     }
 
@@ -291,6 +332,8 @@ pub(crate) static TEST_SQL: Sql = Sql {
     text_type: "TEXT",
     create_schema: Some("CREATE SCHEMA IF NOT EXISTS"),
     history_columns: "version BIGINT PRIMARY KEY",
+    revert_column: "revert_checksum BYTEA",
+    is_missing_column: |_| false,
     error_position: |_| None,
     for_update: " FOR UPDATE",
     steps: Steps::Together,

@@ -44,6 +44,8 @@ static SQL: Sql = Sql {
                 progress_checksum BLOB,
                 error TEXT
             ",
+    revert_column: "revert_checksum BLOB",
+    is_missing_column,
     error_position: no_position,
     for_update: "",
     steps: Steps::Alone,
@@ -92,6 +94,11 @@ struct SqliteDriver {
 
 fn is_missing_table(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Database(db) if db.message().starts_with("no such table"))
+}
+
+/// Whether `error` says that a column does not exist.
+fn is_missing_column(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(db) if db.message().starts_with("no such column"))
 }
 
 impl SqliteDriver {
@@ -204,12 +211,12 @@ impl Driver for SqliteDriver {
         Box::pin(self.conn.fetch_text(sql))
     }
 
-    fn read_history<'a>(
-        &'a mut self,
-        table: &'a HistoryTable,
-    ) -> BoxFuture<'a, Result<Option<Vec<AppliedMigration>>, Error>> {
+    fn read_history(
+        &mut self,
+        select: String,
+    ) -> BoxFuture<'_, Result<Option<Vec<AppliedMigration>>, Error>> {
         Box::pin(async move {
-            let rows = sqlx::query_as::<_, HistoryRow>(AssertSqlSafe(SQL.select_history(table)))
+            let rows = sqlx::query_as::<_, HistoryRow>(AssertSqlSafe(select))
                 .fetch_all(self.conn.get())
                 .await;
             history_from_rows(rows, is_missing_table)

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use super::batch::Batches;
+use super::batch::{shape, Batches};
 use super::prefix::PrefixChecksum;
 use super::{code_error, function_for, Migrator, Progress};
 use crate::code::Code;
@@ -14,7 +14,7 @@ use crate::lock::Guard;
 use crate::migration::Migration;
 use crate::plan;
 use crate::report::Report;
-use crate::statements::{self, StatementKind};
+use crate::statements;
 use crate::Error;
 
 impl Migrator {
@@ -223,16 +223,7 @@ impl Migrator {
                 done
             }
         };
-        // A file that opens and commits transactions itself runs each statement alone, so
-        // that its transactions stay as it wrote them.
-        let shape = if statements
-            .iter()
-            .any(|s| statements::kind(s.sql) == StatementKind::TransactionControl)
-        {
-            Steps::Alone
-        } else {
-            sql.steps
-        };
+        let shape = shape(&statements, sql);
         let started = Instant::now();
         let mut completed = false;
         let mut prefix = PrefixChecksum::of(&statements[..skip.min(statements.len())]);

@@ -3,7 +3,22 @@
 
 use std::time::Duration;
 
+use crate::driver::{Sql, Steps};
 use crate::statements::{kind, Statement, StatementKind};
+
+/// How the statements of a file run: as the database does ([`Sql::steps`]), except that a
+/// file that opens and commits transactions itself runs each statement alone, so that its
+/// transactions stay as it wrote them.
+pub(super) fn shape(statements: &[Statement<'_>], sql: &Sql) -> Steps {
+    if statements
+        .iter()
+        .any(|s| kind(s.sql) == StatementKind::TransactionControl)
+    {
+        Steps::Alone
+    } else {
+        sql.steps
+    }
+}
 
 /// A step that took less than this lets the next one hold twice as many statements.
 const GROW_BELOW: Duration = Duration::from_millis(20);

@@ -4,7 +4,7 @@
 
 use super::{Migrator, Op};
 use crate::driver::Driver;
-use crate::history::AppliedMigration;
+use crate::history::{AppliedMigration, Direction};
 use crate::migration::{hex, Migration};
 use crate::plan::{self, Policy};
 use crate::report::{Repair, Report};
@@ -35,9 +35,15 @@ impl Migrator {
     }
 
     /// Accepts the current checksums of applied migrations whose files were deliberately
-    /// edited, and deletes the rows of unfinished migrations after they were repaired by
-    /// hand (apply the rest with [`Migrator::run`], or record it with
-    /// [`Migrator::mark_applied`]). Each change is written to the audit trail.
+    /// edited, and deletes the rows of unfinished migrations and unfinished reverts after
+    /// they were finished or undone by hand (apply the rest with [`Migrator::run`], or
+    /// record it with [`Migrator::mark_applied`]). Each change is written to the audit trail.
+    ///
+    /// Deleting a row undoes nothing: the statements the unfinished migration (or revert)
+    /// applied stay applied, and each [`Repair::RemovedUnfinished`] of the report says which
+    /// (its `Display` in a sentence). Undo or finish them by hand. To resume instead, fix the
+    /// failing statement and run again, or, when the failure came from the environment and
+    /// not from the file, fix that and use [`Migrator::retry`], before repairing.
     pub async fn repair<P: crate::Pool>(&self, pool: &P) -> Result<Report, Error> {
         self.execute(pool, Op::Repair).await
     }
@@ -131,12 +137,20 @@ impl Migrator {
         let mut report = Report::default();
         for row in history {
             if !row.success {
+                let repair = Repair::RemovedUnfinished {
+                    version: row.version,
+                    direction: row.direction(),
+                    file: match row.direction() {
+                        Direction::Up => self.file_of(row),
+                        Direction::Down => plan::down_file(self.migrations, row.version),
+                    },
+                    statements_applied: row.statements_applied,
+                };
                 let detail = format!(
-                    "removed unfinished row: {} statement(s) applied{}",
-                    row.statements_applied,
+                    "{repair}{}",
                     row.error
                         .as_deref()
-                        .map(|e| format!(", error: {e}"))
+                        .map(|e| format!("; its error was: {e}"))
                         .unwrap_or_default()
                 );
                 let delete = driver.sql().delete(&self.table, row.version);
@@ -144,9 +158,7 @@ impl Migrator {
                     .await?;
                 self.audit(driver, "repair", Some(row.version), &detail)
                     .await?;
-                report.repaired.push(Repair::RemovedUnfinished {
-                    version: row.version,
-                });
+                report.repaired.push(repair);
                 continue;
             }
             let Some(migration) = self.migrations.get(row.version) else {

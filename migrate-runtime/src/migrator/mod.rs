@@ -6,7 +6,10 @@ mod apply;
 mod batch;
 mod manual;
 mod prefix;
+mod read;
+mod retry;
 mod revert;
+mod revert_steps;
 mod status;
 
 use std::sync::Arc;
@@ -20,6 +23,7 @@ use crate::migration::{Migration, Migrations, Script};
 use crate::plan::{self, Policy};
 use crate::report::Report;
 use crate::Error;
+use read::Access;
 
 pub use revert::Down;
 pub use status::{MigrationStatus, Operation, PlannedStep, State};
@@ -97,6 +101,8 @@ enum Op {
     MarkReverted(i64),
     /// Accept edited checksums, drop unfinished rows.
     Repair,
+    /// Resume the unfinished migration or revert of this version at its failed statement.
+    Retry(i64),
 }
 
 /// What the summary of the history tells before anything is locked.
@@ -196,7 +202,8 @@ impl Migrator {
     ///
     /// # Errors
     /// Drift ([`Error::ChecksumMismatch`], [`Error::MissingFromBinary`],
-    /// [`Error::OutOfOrder`], [`Error::Dirty`]) is reported before anything is applied; a
+    /// [`Error::OutOfOrder`], [`Error::Dirty`], [`Error::RevertUnfinished`]) is reported
+    /// before anything is applied; a
     /// failing migration stops the run with [`Error::Migration`], keeping the migrations
     /// applied before it.
     pub async fn run<P: Pool>(&self, pool: &P) -> Result<Report, Error> {
@@ -273,13 +280,17 @@ impl Migrator {
                 tracing::warn!(table = %self.table, %error, "cannot drop the seal of an earlier version (its table and triggers)");
             }
         }
-        let history = driver.read_history(&self.table).await?.unwrap_or_default();
+        let history = self
+            .read_history(driver, Access::Locked)
+            .await?
+            .unwrap_or_default();
         match op {
             Op::Up { to } => self.apply_up(driver, guard, &history, to).await,
             Op::Down(down) => self.revert_locked(driver, guard, &history, down).await,
             Op::MarkApplied(to) => self.mark_applied_locked(driver, &history, to).await,
             Op::MarkReverted(from) => self.mark_reverted_locked(driver, &history, from).await,
             Op::Repair => self.repair_locked(driver, &history).await,
+            Op::Retry(version) => self.retry_locked(driver, guard, &history, version).await,
         }
     }
 
@@ -293,7 +304,7 @@ impl Migrator {
         let history = match self.summarise(driver).await {
             Check::UpToDate => return Ok(true),
             Check::NoHistory => None,
-            Check::ReadAll => driver.read_history(&self.table).await?,
+            Check::ReadAll => self.read_history(driver, Access::ReadOnly).await?,
         };
         let rows = history.as_deref().unwrap_or_default();
         Ok(plan::plan(self.migrations, rows, self.policy)?
@@ -346,7 +357,7 @@ impl Waiter for UpTo<'_> {
                 // Without a target or extra rows to ignore, "nothing pending" is what the
                 // summary tells; otherwise it takes the whole history.
                 Check::ReadAll if self.to.is_some() || migrator.policy.ignore_missing => {
-                    match driver.read_history(&migrator.table).await? {
+                    match migrator.read_history(driver, Access::ReadOnly).await? {
                         Some(history) => {
                             Ok(plan::plan(migrator.migrations, &history, migrator.policy)?
                                 .up_to(self.to)

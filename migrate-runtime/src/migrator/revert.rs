@@ -1,15 +1,19 @@
 //! Reverting applied migrations, newest first: with the down file of this binary, the
-//! `down` function of a Rust migration, or the down script recorded in the history.
+//! `down` function of a Rust migration, or the down script recorded in the history. A down
+//! script that runs statement by statement records its progress (see `revert_steps`), and
+//! a revert that stopped part-way is resumed here before anything else.
 
 use std::time::Instant;
 
+use super::prefix::PrefixChecksum;
 use super::{code_error, function_for, status::shown, Migrator, Op, Progress};
-use crate::code::Code;
+use crate::code::{Backend, Code};
 use crate::driver::{first_text, Driver};
-use crate::history::AppliedMigration;
-use crate::location::{char_to_byte, db_message, locate, locate_in_statement};
+use crate::history::{AppliedMigration, Direction};
+use crate::location::{char_to_byte, db_message, locate};
 use crate::lock::Guard;
-use crate::migration::{Migration, Script};
+use crate::migration::{checksum, Migration, Script};
+use crate::plan::{unfinished_revert, RECORDED_DOWN};
 use crate::report::{Applied, Report};
 use crate::statements::{self, Dialect};
 use crate::Error;
@@ -34,20 +38,49 @@ pub(super) struct Revert {
     no_transaction: bool,
     /// The `down` function of a Rust migration, which runs instead of `sql`.
     code: Option<(&'static Script, &'static Code)>,
+    /// For an unfinished revert, where this one resumes it.
+    pub(super) resume: Option<Resume>,
 }
 
-/// Why running a down script failed: the statement that failed (when run one by one), and
-/// the error.
-struct RevertFailure {
-    statement: Option<usize>,
-    error: sqlx::Error,
+/// Where an unfinished revert resumes.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Resume {
+    /// How many statements of the down script it applied (checked to be unchanged).
+    pub(super) after: usize,
+    /// Whether its runner died (no error was recorded): then the first statement to run may
+    /// have completed before its progress was recorded.
+    pub(super) interrupted: bool,
+}
+
+impl Revert {
+    /// Whether a Rust `down` function runs rather than SQL.
+    pub(super) fn is_rust(&self) -> bool {
+        self.code.is_some()
+    }
+
+    /// The SQL that reverting runs: all of `sql`, or what follows the statements already
+    /// applied.
+    pub(super) fn sql_to_run(&self, dialect: Dialect) -> String {
+        let Some(Resume { after: skip, .. }) = self.resume else {
+            return self.sql.clone();
+        };
+        let rest: Vec<&str> = statements::split(&self.sql, dialect)
+            .into_iter()
+            .skip(skip)
+            .map(|s| s.sql)
+            .collect();
+        rest.join(";\n") + ";"
+    }
 }
 
 impl Migrator {
     /// Reverts every migration applied after `target`, newest first; `target` stays applied.
     ///
     /// Each down script runs with the deletion of its history row in one transaction (where
-    /// DDL is transactional). A migration this binary does not contain is reverted with the
+    /// DDL is transactional); elsewhere (MySQL, a `-- migrate:no-transaction` down file) it
+    /// runs statement by statement with its progress recorded, and a failure leaves an
+    /// unfinished revert ([`Error::RevertUnfinished`]) that the next revert resumes at the
+    /// failed statement once it is fixed (or, unchanged, with [`Migrator::retry`]). A migration this binary does not contain is reverted with the
     /// down script recorded when it was applied. Nothing is reverted unless every migration
     /// in the way can be: otherwise [`Error::Irreversible`].
     pub async fn revert_to<P: crate::Pool>(
@@ -81,15 +114,7 @@ impl Migrator {
         history: &[AppliedMigration],
         down: Down,
     ) -> Result<Vec<Revert>, Error> {
-        if let Some(row) = history.iter().find(|row| !row.success) {
-            return Err(Error::Dirty {
-                version: row.version,
-                file: self.file_of(row),
-                statements_applied: row.statements_applied,
-                message: "it is unfinished; finish or repair it before reverting anything"
-                    .to_owned(),
-            });
-        }
+        let reverting = self.reverting_row(history)?;
         let mut applied: Vec<&AppliedMigration> = history.iter().collect();
         applied.sort_by_key(|row| std::cmp::Reverse(row.version));
         let chosen: Vec<&AppliedMigration> = match down {
@@ -100,49 +125,147 @@ impl Migrator {
             Down::Steps(steps) => applied.into_iter().take(steps).collect(),
             Down::All => applied,
         };
+        if let Some(row) = reverting {
+            if chosen.first().map(|first| first.version) != Some(row.version) {
+                return Err(Error::RevertUnfinished {
+                    version: row.version,
+                    file: crate::plan::down_file(self.migrations, row.version),
+                    statements_applied: row.statements_applied,
+                    message: "this revert does not include it, and nothing else runs until it is finished: \
+                              run `down` (the newest migration) to resume it"
+                        .to_owned(),
+                });
+            }
+        }
         let database = driver.sql().backend;
         let mut reverts = Vec::with_capacity(chosen.len());
         for row in chosen {
-            let own = self
-                .migrations
-                .get(row.version)
-                .and_then(|m| m.down().map(|d| (m, d)));
-            let revert = match own {
-                Some((migration, down)) => {
-                    let code = function_for(migration, down, database)?;
-                    Revert {
-                        version: row.version,
-                        name: migration.name().to_owned(),
-                        file: down.file().to_owned(),
-                        sql: shown(down, database),
-                        no_transaction: down.no_transaction(),
-                        code: code.map(|code| (down, code)),
-                    }
-                }
-                None => {
-                    let query = driver.sql().recorded_down_script(&self.table, row.version);
-                    let recorded = first_text(driver, query)
-                        .await
-                        .map_err(Error::db("reading a recorded down script"))?;
-                    let Some(sql) = recorded else {
-                        return Err(Error::Irreversible {
-                            version: row.version,
-                            file: self.file_of(row),
-                        });
-                    };
-                    Revert {
-                        version: row.version,
-                        name: row.name.clone(),
-                        file: "(down script recorded in the history)".to_owned(),
-                        no_transaction: crate::source::directive::read(&sql).no_transaction,
-                        sql,
-                        code: None,
-                    }
-                }
-            };
+            let mut revert = self.revert_of(driver, row, database).await?;
+            if row.direction() == Direction::Down {
+                let after = self.resumable(&revert, row, driver.sql().dialect)?;
+                revert.resume = Some(Resume {
+                    after,
+                    interrupted: row.error.is_none(),
+                });
+            }
             reverts.push(revert);
         }
         Ok(reverts)
+    }
+
+    /// The unfinished revert in `history`, if there is one; an error if another migration
+    /// is unfinished (a revert cannot pass it), or more than one.
+    fn reverting_row<'h>(
+        &self,
+        history: &'h [AppliedMigration],
+    ) -> Result<Option<&'h AppliedMigration>, Error> {
+        let unfinished: Vec<&AppliedMigration> =
+            history.iter().filter(|row| !row.success).collect();
+        match unfinished[..] {
+            [] => Ok(None),
+            [row] if row.direction() == Direction::Down => Ok(Some(row)),
+            [row] => Err(Error::Dirty {
+                version: row.version,
+                file: self.file_of(row),
+                statements_applied: row.statements_applied,
+                message: "it is unfinished; finish or repair it before reverting anything"
+                    .to_owned(),
+            }),
+            [_, row, ..] => Err(Error::Dirty {
+                version: row.version,
+                file: self.file_of(row),
+                statements_applied: row.statements_applied,
+                message: "more than one migration is marked as unfinished; check the history table by hand"
+                    .to_owned(),
+            }),
+        }
+    }
+
+    /// How `row` is reverted: the down file (or `down` function) of this binary, else the
+    /// down script recorded when it was applied; [`Error::Irreversible`] without either.
+    pub(super) async fn revert_of(
+        &self,
+        driver: &mut dyn Driver,
+        row: &AppliedMigration,
+        database: Backend,
+    ) -> Result<Revert, Error> {
+        let own = self
+            .migrations
+            .get(row.version)
+            .and_then(|m| m.down().map(|d| (m, d)));
+        if let Some((migration, down)) = own {
+            let code = function_for(migration, down, database)?;
+            return Ok(Revert {
+                version: row.version,
+                name: migration.name().to_owned(),
+                file: down.file().to_owned(),
+                sql: shown(down, database),
+                no_transaction: down.no_transaction(),
+                code: code.map(|code| (down, code)),
+                resume: None,
+            });
+        }
+        let query = driver.sql().recorded_down_script(&self.table, row.version);
+        let recorded = first_text(driver, query)
+            .await
+            .map_err(Error::db("reading a recorded down script"))?;
+        let Some(sql) = recorded else {
+            return Err(Error::Irreversible {
+                version: row.version,
+                file: self.file_of(row),
+            });
+        };
+        Ok(Revert {
+            version: row.version,
+            name: row.name.clone(),
+            file: RECORDED_DOWN.to_owned(),
+            no_transaction: crate::source::directive::read(&sql).no_transaction,
+            sql,
+            code: None,
+            resume: None,
+        })
+    }
+
+    /// Where the unfinished revert `row` resumes with `revert`: after the statements it
+    /// applied, if they are unchanged in the down script and the script was fixed since the
+    /// failure (or its runner died, or the operator retries it).
+    fn resumable(
+        &self,
+        revert: &Revert,
+        row: &AppliedMigration,
+        dialect: Dialect,
+    ) -> Result<usize, Error> {
+        let done = row.statements_applied;
+        let refuse = |message: String| Error::RevertUnfinished {
+            version: row.version,
+            file: revert.file.clone(),
+            statements_applied: done,
+            message,
+        };
+        if revert.code.is_some() {
+            return Err(refuse(
+                "it was recorded as unfinished while its down script was SQL, and is now written in Rust; \
+                 finish the revert by hand, then run `repair`"
+                    .to_owned(),
+            ));
+        }
+        let unchanged =
+            row.revert_checksum.as_deref() == Some(&checksum(revert.sql.as_bytes())[..]);
+        if row.error.is_some() && unchanged && self.policy.retry != Some(row.version) {
+            return Err(unfinished_revert(row, &revert.file));
+        }
+        let statements = statements::split(&revert.sql, dialect);
+        let prefix_unchanged = statements.get(..done).is_some_and(|applied| {
+            Some(&PrefixChecksum::of(applied).value()[..]) == row.progress_checksum.as_deref()
+        });
+        if done > 0 && !prefix_unchanged {
+            return Err(refuse(format!(
+                "{done} statement(s) of it were applied, but its first {done} statement(s) are no longer those; \
+                 restore them as they were (change only the failing statement and what follows), \
+                 or finish the revert by hand and run `repair`"
+            )));
+        }
+        Ok(done)
     }
 
     /// The file of an applied migration, or its recorded name when the binary lacks it.
@@ -160,6 +283,16 @@ impl Migrator {
         down: Down,
     ) -> Result<Report, Error> {
         let reverts = self.reverts(driver, history, down).await?;
+        self.run_reverts(driver, guard, reverts).await
+    }
+
+    /// Runs `reverts` in order, each written to the audit trail.
+    pub(super) async fn run_reverts(
+        &self,
+        driver: &mut dyn Driver,
+        guard: &Guard,
+        reverts: Vec<Revert>,
+    ) -> Result<Report, Error> {
         let mut report = Report::default();
         for revert in reverts {
             guard.check(&self.table)?;
@@ -169,7 +302,7 @@ impl Migrator {
             });
             tracing::info!(version = revert.version, file = %revert.file, "reverting migration");
             let started = Instant::now();
-            self.revert_one(driver, &revert).await?;
+            self.revert_one(driver, guard, &revert).await?;
             let duration = started.elapsed();
             self.audit(driver, "revert", Some(revert.version), &revert.file)
                 .await?;
@@ -187,8 +320,15 @@ impl Migrator {
         Ok(report)
     }
 
-    /// Runs one down script (or `down` function) and deletes the migration's row.
-    async fn revert_one(&self, driver: &mut dyn Driver, revert: &Revert) -> Result<(), Error> {
+    /// Runs one down script (or `down` function) and deletes the migration's row: in one
+    /// transaction where the database allows, else statement by statement with its progress
+    /// recorded (and always so to resume an unfinished revert).
+    async fn revert_one(
+        &self,
+        driver: &mut dyn Driver,
+        guard: &Guard,
+        revert: &Revert,
+    ) -> Result<(), Error> {
         let sql = driver.sql();
         let delete = sql.delete(&self.table, revert.version);
         if let Some((script, code)) = revert.code {
@@ -198,40 +338,24 @@ impl Migrator {
                 .map(drop)
                 .map_err(|error| code_error(revert.version, script, code, error));
         }
-        let transactional = driver.whole_scripts().is_some() && !revert.no_transaction;
-        let result = if transactional {
-            run_in_transaction(driver, &revert.sql, delete).await
-        } else {
-            run_stepwise(driver, &revert.sql, delete).await
-        };
-        let Err(failure) = result else {
+        let transactional =
+            revert.resume.is_none() && driver.whole_scripts().is_some() && !revert.no_transaction;
+        if !transactional {
+            return self.revert_stepwise(driver, guard, revert).await;
+        }
+        let Err(error) = run_in_transaction(driver, &revert.sql, delete).await else {
             return Ok(());
         };
-        let location = revert_location(
-            &revert.sql,
-            sql.dialect,
-            failure.statement,
-            (sql.error_position)(&failure.error),
-        );
-        if !transactional {
-            let message = format!(
-                "reverting: statement {} of `{}` failed: {}",
-                failure.statement.map_or(0, |s| s + 1),
-                revert.file,
-                db_message(&failure.error)
-            );
-            let mark = sql.mark_failed(&self.table, revert.version, &message);
-            if let Err(mark) = driver.execute(mark).await {
-                tracing::error!(error = %mark, "could not mark the failed revert");
-            }
-        }
+        let location = (sql.error_position)(&error)
+            .and_then(|position| char_to_byte(&revert.sql, position))
+            .map(|byte| Box::new(locate(&revert.sql, sql.dialect, byte)));
         Err(Error::Migration {
             version: revert.version,
             file: revert.file.clone(),
-            message: db_message(&failure.error),
-            location: location.map(Box::new),
-            rolled_back: transactional,
-            error: failure.error,
+            message: db_message(&error),
+            location,
+            rolled_back: true,
+            error,
         })
     }
 }
@@ -241,71 +365,18 @@ async fn run_in_transaction(
     driver: &mut dyn Driver,
     down: &str,
     delete: String,
-) -> Result<(), RevertFailure> {
-    let whole = |error| RevertFailure {
-        statement: None,
-        error,
-    };
-    driver.execute("BEGIN".to_owned()).await.map_err(whole)?;
+) -> Result<(), sqlx::Error> {
+    driver.execute("BEGIN".to_owned()).await?;
     let result = match driver.execute(down.to_owned()).await {
-        Ok(_) => driver.execute(delete).await.map_err(whole),
-        Err(error) => Err(whole(error)),
+        Ok(_) => driver.execute(delete).await,
+        Err(error) => Err(error),
     };
-    if let Err(failure) = result {
+    if let Err(error) = result {
         if let Err(rollback) = driver.execute("ROLLBACK".to_owned()).await {
             tracing::warn!(error = %rollback, "rollback after a failed revert failed");
         }
-        return Err(failure);
+        return Err(error);
     }
-    driver.execute("COMMIT".to_owned()).await.map_err(whole)?;
+    driver.execute("COMMIT".to_owned()).await?;
     Ok(())
-}
-
-/// Runs a down script one statement at a time, then `delete`.
-async fn run_stepwise(
-    driver: &mut dyn Driver,
-    down: &str,
-    delete: String,
-) -> Result<(), RevertFailure> {
-    for (index, statement) in statements::split(down, driver.sql().dialect)
-        .iter()
-        .enumerate()
-    {
-        driver
-            .execute(statement.sql.to_owned())
-            .await
-            .map_err(|error| RevertFailure {
-                statement: Some(index),
-                error,
-            })?;
-    }
-    driver
-        .execute(delete)
-        .await
-        .map_err(|error| RevertFailure {
-            statement: None,
-            error,
-        })?;
-    Ok(())
-}
-
-/// Where a down script failed: the statement (when run one by one) or PostgreSQL's position.
-fn revert_location(
-    sql: &str,
-    dialect: Dialect,
-    statement: Option<usize>,
-    position: Option<usize>,
-) -> Option<crate::Location> {
-    if let Some(index) = statement {
-        let statement = statements::split(sql, dialect).into_iter().nth(index)?;
-        return Some(locate_in_statement(
-            sql,
-            dialect,
-            statement.sql,
-            statement.offset,
-            position,
-        ));
-    }
-    let byte = char_to_byte(sql, position?)?;
-    Some(locate(sql, dialect, byte))
 }

@@ -3,10 +3,12 @@
 
 use std::time::Duration;
 
+use super::read::Access;
 use super::revert::Down;
 use super::Migrator;
 use crate::code::Backend;
 use crate::driver::{BoxFuture, Driver, Pool};
+use crate::history::{AppliedMigration, Direction};
 use crate::migration::{Migration, Script};
 use crate::plan;
 use crate::statements;
@@ -28,6 +30,19 @@ pub enum State {
     Unfinished {
         /// Statements applied so far.
         statements_applied: usize,
+        /// The failing statement's error, if one was recorded.
+        error: Option<String>,
+    },
+    /// Applied, then a revert that runs statement by statement started and did not finish:
+    /// its runner died, or a statement of the down script failed (`error`). Half reverted:
+    /// `down` resumes the revert; nothing else runs until it is finished.
+    UnfinishedRevert {
+        /// The down file (or where the down script comes from).
+        file: String,
+        /// Statements of the down script applied so far.
+        statements_applied: usize,
+        /// How many statements the down script has, when it is SQL.
+        statements: Option<usize>,
         /// The failing statement's error, if one was recorded.
         error: Option<String>,
     },
@@ -80,7 +95,8 @@ pub struct PlannedStep {
     pub file: String,
     /// The SQL that would run.
     pub sql: String,
-    /// Whether it would resume an unfinished migration after its applied statements.
+    /// Whether it would resume an unfinished migration (or revert) after its applied
+    /// statements, and after how many.
     pub resumes_after: Option<usize>,
 }
 
@@ -117,7 +133,7 @@ impl Migrator {
     ///
     /// # Errors
     /// The errors the operation itself would stop with before doing anything: drift,
-    /// [`Error::Irreversible`], [`Error::Dirty`].
+    /// [`Error::Irreversible`], [`Error::Dirty`], [`Error::RevertUnfinished`].
     pub async fn plan<P: Pool>(
         &self,
         pool: &P,
@@ -141,7 +157,7 @@ impl Migrator {
     }
 
     async fn status_on(&self, driver: &mut dyn Driver) -> Result<Vec<MigrationStatus>, Error> {
-        let Some(history) = driver.read_history(&self.table).await? else {
+        let Some(history) = self.read_history(driver, Access::ReadOnly).await? else {
             return Ok(self.migrations.iter().map(pending_status).collect());
         };
         let details = self.applied_details(driver).await?;
@@ -149,6 +165,9 @@ impl Migrator {
         for row in &history {
             let migration = self.migrations.get(row.version);
             let state = match migration {
+                _ if row.direction() == Direction::Down => {
+                    self.unfinished_revert_state(driver, row).await?
+                }
                 _ if !row.success => State::Unfinished {
                     statements_applied: row.statements_applied,
                     error: row.error.clone(),
@@ -177,6 +196,32 @@ impl Migrator {
         }
         lines.sort_by_key(|line| line.version);
         Ok(lines)
+    }
+
+    /// The state of `row`, whose revert is unfinished, with its down script.
+    async fn unfinished_revert_state(
+        &self,
+        driver: &mut dyn Driver,
+        row: &AppliedMigration,
+    ) -> Result<State, Error> {
+        let sql = driver.sql();
+        let (file, statements) = match self.revert_of(driver, row, sql.backend).await {
+            Ok(revert) if !revert.is_rust() => (
+                revert.file.clone(),
+                Some(statements::split(&revert.sql, sql.dialect).len()),
+            ),
+            Ok(revert) => (revert.file.clone(), None),
+            Err(Error::Irreversible { .. }) => {
+                (plan::down_file(self.migrations, row.version), None)
+            }
+            Err(error) => return Err(error),
+        };
+        Ok(State::UnfinishedRevert {
+            file,
+            statements_applied: row.statements_applied,
+            statements,
+            error: row.error.clone(),
+        })
     }
 
     /// When each migration was applied, how long it took, and whether a down script was
@@ -210,7 +255,10 @@ impl Migrator {
         driver: &mut dyn Driver,
         operation: Operation,
     ) -> Result<Vec<PlannedStep>, Error> {
-        let history = driver.read_history(&self.table).await?.unwrap_or_default();
+        let history = self
+            .read_history(driver, Access::ReadOnly)
+            .await?
+            .unwrap_or_default();
         let sql = driver.sql();
         match operation {
             Operation::Up { to } => {
@@ -248,10 +296,10 @@ impl Migrator {
                 .map(|r| PlannedStep {
                     up: false,
                     version: r.version,
+                    sql: r.sql_to_run(sql.dialect),
+                    resumes_after: r.resume.map(|resume| resume.after),
                     name: r.name,
                     file: r.file,
-                    sql: r.sql,
-                    resumes_after: None,
                 })
                 .collect()),
         }

@@ -1,4 +1,12 @@
-//! The embedded CLI over the `reversible` fixture, for tests/cli.rs.
+//! The embedded CLI, for tests/cli.rs: over the `reversible` fixture, or the fixture named by
+//! `MIGRATE_TEST_FIXTURE` (`revert_typo`, `fk_retry`).
+use migrate_tests::fixtures;
+
 fn main() -> std::process::ExitCode {
-    migrate::cli::main(&migrate_tests::fixtures::reversible::migrations::MIGRATIONS)
+    let migrations = match std::env::var("MIGRATE_TEST_FIXTURE").as_deref() {
+        Ok("revert_typo") => &fixtures::revert_typo::migrations::MIGRATIONS,
+        Ok("fk_retry") => &fixtures::fk_retry::migrations::MIGRATIONS,
+        _ => &fixtures::reversible::migrations::MIGRATIONS,
+    };
+    migrate::cli::main(migrations)
 }
