@@ -110,3 +110,25 @@ pub mod rust_postgres_only {
 pub mod rust_template {
     migrate::embed_migrations!("fixtures/rust_template");
 }
+
+/// 0002 (46 lines) fails at line 39 on `CREATE INDEX … ON order_linez`, a table that does
+/// not exist: PostgreSQL reports no position.
+pub mod pg_unlocated_missing {
+    migrate::embed_migrations!("fixtures/pg_unlocated_missing");
+}
+
+/// 0002 (46 lines) fails at line 39 creating `customers` again ("already exists").
+pub mod pg_unlocated_duplicate {
+    migrate::embed_migrations!("fixtures/pg_unlocated_duplicate");
+}
+
+/// 0002 (46 lines) fails at line 39 on an INSERT that violates a unique constraint.
+pub mod pg_unlocated_unique {
+    migrate::embed_migrations!("fixtures/pg_unlocated_unique");
+}
+
+/// 0001 is reversible; its down script fails at line 8, dropping a column that does not
+/// exist.
+pub mod unlocated_down {
+    migrate::embed_migrations!("fixtures/unlocated_down");
+}

@@ -12,9 +12,9 @@ use sqlx::{AssertSqlSafe, FromRow, Postgres, Row};
 
 use super::conn::Conn;
 use super::{
-    history_from_rows, run_code_on, sealed, step_plainly, BoxFuture, CodeError, Driver, HistoryRow,
-    Outcome, Pool, PoolExecutor, SessionLock, Sql, Step, StepError, TextRows, WholeScripts,
-    DURATION_SLOT,
+    history_from_rows, locate_by_replay, run_code_on, sealed, step_plainly, BoxFuture, CodeError,
+    Driver, HistoryRow, Outcome, Pool, PoolExecutor, SessionLock, Sql, Step, StepError, TextRows,
+    WholeScripts, DURATION_SLOT,
 };
 use crate::code::{Backend, Code};
 use crate::history::{AppliedMigration, HistoryTable};
@@ -164,9 +164,19 @@ impl PgDriver {
                 .and_then(|p| char_to_byte(script.sql(), p))
                 .filter(|byte| *byte < script.sql().len())
                 .map(|byte| locate(script.sql(), Dialect::Postgres, byte));
-            if let Err(rollback) = self.conn.execute("ROLLBACK".to_owned()).await {
-                tracing::warn!(error = %rollback, "rollback after a failed migration failed; the server discards the transaction");
-            }
+            let rolled_back = match self.conn.execute("ROLLBACK".to_owned()).await {
+                Ok(_) => true,
+                Err(rollback) => {
+                    tracing::warn!(error = %rollback, "rollback after a failed migration failed; the server discards the transaction");
+                    false
+                }
+            };
+            // Many errors come without a position ("already exists", a unique violation, a
+            // missing relation in `CREATE INDEX … ON x`): find the statement by replaying.
+            let location = match location {
+                None if rolled_back => locate_by_replay(self, script.sql(), &error).await,
+                location => location,
+            };
             return Err(migration_error(migration, script, error, true, location));
         }
         Ok(Outcome::Applied(started.elapsed()))

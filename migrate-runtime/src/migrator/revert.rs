@@ -5,13 +5,13 @@ use std::time::Instant;
 
 use super::{code_error, function_for, status::shown, Migrator, Op, Progress};
 use crate::code::Code;
-use crate::driver::{first_text, Driver};
+use crate::driver::{first_text, locate_by_replay, Driver};
 use crate::history::AppliedMigration;
 use crate::location::{char_to_byte, db_message, locate, locate_in_statement};
 use crate::lock::Guard;
 use crate::migration::{Migration, Script};
 use crate::report::{Applied, Report};
-use crate::statements::{self, Dialect};
+use crate::statements;
 use crate::Error;
 
 /// Which applied migrations a revert undoes, newest first.
@@ -36,11 +36,20 @@ pub(super) struct Revert {
     code: Option<(&'static Script, &'static Code)>,
 }
 
-/// Why running a down script failed: the statement that failed (when run one by one), and
-/// the error.
+/// Why running a down script failed: where, and the error.
 struct RevertFailure {
-    statement: Option<usize>,
+    at: FailedAt,
     error: sqlx::Error,
+}
+
+/// The part of a revert that failed.
+enum FailedAt {
+    /// The down script, sent whole in a transaction.
+    Script,
+    /// The statement of the down script with this 0-based index, run on its own.
+    Statement(usize),
+    /// The bookkeeping around the script: `BEGIN`, the deletion of its row, `COMMIT`.
+    Bookkeeping,
 }
 
 impl Migrator {
@@ -207,16 +216,14 @@ impl Migrator {
         let Err(failure) = result else {
             return Ok(());
         };
-        let location = revert_location(
-            &revert.sql,
-            sql.dialect,
-            failure.statement,
-            (sql.error_position)(&failure.error),
-        );
+        let location = revert_location(driver, &revert.sql, &failure).await;
         if !transactional {
+            let statement = match failure.at {
+                FailedAt::Statement(index) => index + 1,
+                FailedAt::Script | FailedAt::Bookkeeping => 0,
+            };
             let message = format!(
-                "reverting: statement {} of `{}` failed: {}",
-                failure.statement.map_or(0, |s| s + 1),
+                "reverting: statement {statement} of `{}` failed: {}",
                 revert.file,
                 db_message(&failure.error)
             );
@@ -242,14 +249,20 @@ async fn run_in_transaction(
     down: &str,
     delete: String,
 ) -> Result<(), RevertFailure> {
-    let whole = |error| RevertFailure {
-        statement: None,
+    let bookkeeping = |error| RevertFailure {
+        at: FailedAt::Bookkeeping,
         error,
     };
-    driver.execute("BEGIN".to_owned()).await.map_err(whole)?;
+    driver
+        .execute("BEGIN".to_owned())
+        .await
+        .map_err(bookkeeping)?;
     let result = match driver.execute(down.to_owned()).await {
-        Ok(_) => driver.execute(delete).await.map_err(whole),
-        Err(error) => Err(whole(error)),
+        Ok(_) => driver.execute(delete).await.map_err(bookkeeping),
+        Err(error) => Err(RevertFailure {
+            at: FailedAt::Script,
+            error,
+        }),
     };
     if let Err(failure) = result {
         if let Err(rollback) = driver.execute("ROLLBACK".to_owned()).await {
@@ -257,7 +270,10 @@ async fn run_in_transaction(
         }
         return Err(failure);
     }
-    driver.execute("COMMIT".to_owned()).await.map_err(whole)?;
+    driver
+        .execute("COMMIT".to_owned())
+        .await
+        .map_err(bookkeeping)?;
     Ok(())
 }
 
@@ -275,7 +291,7 @@ async fn run_stepwise(
             .execute(statement.sql.to_owned())
             .await
             .map_err(|error| RevertFailure {
-                statement: Some(index),
+                at: FailedAt::Statement(index),
                 error,
             })?;
     }
@@ -283,29 +299,39 @@ async fn run_stepwise(
         .execute(delete)
         .await
         .map_err(|error| RevertFailure {
-            statement: None,
+            at: FailedAt::Bookkeeping,
             error,
         })?;
     Ok(())
 }
 
-/// Where a down script failed: the statement (when run one by one) or PostgreSQL's position.
-fn revert_location(
+/// Where a down script failed: the statement that failed when run one by one; in a script
+/// run whole, the position the database reports, else the statement found by replaying it
+/// (its transaction was rolled back).
+async fn revert_location(
+    driver: &mut dyn Driver,
     sql: &str,
-    dialect: Dialect,
-    statement: Option<usize>,
-    position: Option<usize>,
+    failure: &RevertFailure,
 ) -> Option<crate::Location> {
-    if let Some(index) = statement {
-        let statement = statements::split(sql, dialect).into_iter().nth(index)?;
-        return Some(locate_in_statement(
-            sql,
-            dialect,
-            statement.sql,
-            statement.offset,
-            position,
-        ));
+    let facts = driver.sql();
+    let position = (facts.error_position)(&failure.error);
+    match failure.at {
+        FailedAt::Statement(index) => {
+            let statement = statements::split(sql, facts.dialect)
+                .into_iter()
+                .nth(index)?;
+            Some(locate_in_statement(
+                sql,
+                facts.dialect,
+                statement.sql,
+                statement.offset,
+                position,
+            ))
+        }
+        FailedAt::Script => match position.and_then(|p| char_to_byte(sql, p)) {
+            Some(byte) => Some(locate(sql, facts.dialect, byte)),
+            None => locate_by_replay(driver, sql, &failure.error).await,
+        },
+        FailedAt::Bookkeeping => None,
     }
-    let byte = char_to_byte(sql, position?)?;
-    Some(locate(sql, dialect, byte))
 }
