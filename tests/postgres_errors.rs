@@ -1,14 +1,15 @@
 //! PostgreSQL errors that come without a position (a missing relation, "already exists", a
-//! unique violation) still name the file, the line and the statement: after the rollback the
-//! file is replayed statement by statement in a transaction that is rolled back too. Nothing
-//! of the migration stays.
+//! unique violation, a statement that refuses to run in a transaction) still name the file,
+//! the line and the statement: after the rollback the file is replayed statement by
+//! statement in a transaction that is rolled back too. Nothing of the migration stays.
 //!
 //! Each test creates its own database and drops it. Without a reachable server the tests
 //! print why and return, except when `CI` is set.
 
 use migrate::Error;
 use migrate_tests::fixtures::{
-    pg_unlocated_duplicate, pg_unlocated_missing, pg_unlocated_unique, unlocated_down,
+    concurrently_in_transaction, pg_unlocated_duplicate, pg_unlocated_missing, pg_unlocated_unique,
+    unlocated_down,
 };
 use migrate_tests::{pg_relation_exists, PgDatabase};
 use sqlx::PgPool;
@@ -115,6 +116,10 @@ async fn a_missing_table_is_located_though_postgres_gives_no_position() {
             statement: (10, "CREATE INDEX order_lines_sku ON order_linez (sku)"),
         },
     );
+    assert!(
+        !error.to_string().contains("no-transaction"),
+        "no hint for an error a transaction does not cause: {error}"
+    );
     assert_only_the_first_applied(&pool).await;
 
     // The replay left nothing behind either: the next run fails the same way.
@@ -201,5 +206,39 @@ async fn a_failing_down_script_is_located_and_rolled_back() {
     // The statements before it were rolled back, and so was the replay.
     assert!(pg_relation_exists(&pool, "customer_notes").await);
     assert!(pg_relation_exists(&pool, "customer_notes_customer").await);
+    assert_eq!(history(&pool).await, [(1, "customers".to_owned(), true)]);
+}
+
+#[tokio::test]
+async fn a_statement_that_refuses_a_transaction_is_located_with_the_directive_to_add() {
+    let Some(db) = PgDatabase::create().await else {
+        return;
+    };
+    let pool = db.pool().await;
+    let error = concurrently_in_transaction::migrations::run(&pool)
+        .await
+        .expect_err("0002 fails");
+    assert_located(
+        &error,
+        &Expected {
+            version: 2,
+            file: "0002_email_domain.sql",
+            message: "CREATE INDEX CONCURRENTLY cannot run inside a transaction block",
+            line: 2,
+            column: 1,
+            statement: (
+                1,
+                "CREATE INDEX CONCURRENTLY customers_email_domain ON customers (split_part(email, '@', 2))",
+            ),
+        },
+    );
+    let text = error.to_string();
+    assert!(
+        text.contains(
+            "add `-- migrate:no-transaction` as the first line of `0002_email_domain.sql`"
+        ),
+        "{text}"
+    );
+    assert!(!pg_relation_exists(&pool, "customers_email_domain").await);
     assert_eq!(history(&pool).await, [(1, "customers".to_owned(), true)]);
 }

@@ -132,3 +132,8 @@ pub mod pg_unlocated_unique {
 pub mod unlocated_down {
     migrate::embed_migrations!("fixtures/unlocated_down");
 }
+
+/// 0002 is `CREATE INDEX CONCURRENTLY` in a file without `-- migrate:no-transaction`.
+pub mod concurrently_in_transaction {
+    migrate::embed_migrations!("fixtures/concurrently_in_transaction");
+}
