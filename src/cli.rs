@@ -47,6 +47,8 @@ use clap::{Parser, Subcommand};
 
 use crate::{Down, Error, Migration, Migrations, Migrator, Operation, Progress, Report, State};
 
+mod database_url;
+
 #[derive(Parser, Debug)]
 #[command(
     name = "migrate",
@@ -265,9 +267,10 @@ async fn run(migrations: &'static Migrations, cli: Cli) -> Result<String, Failur
         return new_files(migrations, name, kind, dir.as_deref(), cli.json);
     }
     let Some(url) = cli.database_url.clone() else {
-        return Err(usage(
-            "no database: pass --database-url or set DATABASE_URL".to_owned(),
-        ));
+        return Err(usage(format!(
+            "no database: pass --database-url or set DATABASE_URL to a URL such as {}",
+            database_url::accepted_forms()
+        )));
     };
     let mut migrator = Migrator::new(migrations);
     if let Some(table) = &cli.history_table {
@@ -277,11 +280,7 @@ async fn run(migrations: &'static Migrations, cli: Cli) -> Result<String, Failur
         migrator = migrator.lock_timeout(Duration::from_secs(seconds));
     }
     let connect_timeout = Duration::from_secs(cli.connect_timeout);
-    let scheme = url
-        .split(':')
-        .next()
-        .unwrap_or_default()
-        .to_ascii_lowercase();
+    let scheme = database_url::scheme(&url).map_err(usage)?;
     match scheme.as_str() {
         #[cfg(feature = "postgres")]
         "postgres" | "postgresql" => {
@@ -317,28 +316,7 @@ async fn run(migrations: &'static Migrations, cli: Cli) -> Result<String, Failur
             .await?;
             command(migrations, migrator, &pool, &cli).await
         }
-        _ => Err(usage(format!(
-            "unsupported database URL scheme `{scheme}`; this binary supports: {}",
-            supported_schemes()
-        ))),
-    }
-}
-
-fn supported_schemes() -> &'static str {
-    if cfg!(all(
-        feature = "postgres",
-        feature = "mysql",
-        feature = "sqlite"
-    )) {
-        "postgres://, mysql://, sqlite:"
-    } else if cfg!(all(feature = "postgres", feature = "sqlite")) {
-        "postgres://, sqlite:"
-    } else if cfg!(feature = "postgres") {
-        "postgres://"
-    } else if cfg!(feature = "mysql") {
-        "mysql://"
-    } else {
-        "sqlite:"
+        _ => Err(usage(database_url::unsupported(&scheme))),
     }
 }
 

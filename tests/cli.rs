@@ -196,6 +196,39 @@ fn errors_are_plain_and_never_show_the_password() {
         text(&output)
     );
 
+    // An empty DATABASE_URL says so, with the URLs to write instead.
+    let output = cli("", &["status"]);
+    assert_eq!(code(&output), 2);
+    assert!(
+        text(&output).contains("no database: DATABASE_URL is set but empty")
+            && text(&output).contains("`postgres://user:password@host:5432/database`")
+            && text(&output).contains("`mysql://")
+            && text(&output).contains("`sqlite://"),
+        "{}",
+        text(&output)
+    );
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_migrate-test-cli"))
+        .args(["--database-url", "", "status"])
+        .env_remove("DATABASE_URL")
+        .output()
+        .expect("cli");
+    assert_eq!(code(&output), 2);
+    assert!(
+        text(&output).contains("no database: --database-url is empty"),
+        "{}",
+        text(&output)
+    );
+
+    // A value without a scheme is not a scheme to show: it may be the password itself.
+    let output = cli("hunter2-s3cret", &["status"]);
+    assert_eq!(code(&output), 2);
+    assert!(
+        text(&output).contains("does not start with a scheme"),
+        "{}",
+        text(&output)
+    );
+    assert!(!text(&output).contains("hunter2"), "{}", text(&output));
+
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_migrate-test-cli"))
         .arg("status")
         .env_remove("DATABASE_URL")
