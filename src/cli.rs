@@ -526,7 +526,7 @@ fn status(lines: &[crate::MigrationStatus], json: bool) -> String {
                 l.version.to_string(),
                 l.name.clone(),
                 state,
-                l.applied_at.clone().unwrap_or_default(),
+                l.applied_at.as_deref().map(to_millis).unwrap_or_default(),
                 l.duration.map(human).unwrap_or_default(),
                 if l.reversible {
                     "yes".into()
@@ -572,6 +572,16 @@ fn status(lines: &[crate::MigrationStatus], json: bool) -> String {
         count("pending")
     );
     out
+}
+
+/// An RFC 3339 time shortened to the millisecond, for the table (`--json` keeps every digit).
+fn to_millis(at: &str) -> String {
+    match at.split_once('.') {
+        Some((seconds, fraction)) if fraction.len() > 4 && fraction.ends_with('Z') => {
+            format!("{seconds}.{}Z", fraction.get(..3).unwrap_or(fraction))
+        }
+        _ => at.to_owned(),
+    }
 }
 
 fn report_text(report: &Report, json: bool, nothing: &str) -> String {
@@ -926,6 +936,19 @@ mod tests {
     #[test]
     fn json_strings_are_escaped() {
         assert_eq!(quote("a\"b\\c\nd\u{1}"), "\"a\\\"b\\\\c\\nd\\u0001\"");
+    }
+
+    #[test]
+    fn times_in_the_table_are_shown_to_the_millisecond() {
+        assert_eq!(
+            to_millis("2026-12-02T06:35:25.123456Z"),
+            "2026-12-02T06:35:25.123Z"
+        );
+        assert_eq!(
+            to_millis("2026-12-02T06:35:25.123Z"),
+            "2026-12-02T06:35:25.123Z"
+        );
+        assert_eq!(to_millis("2026-12-02T06:35:25Z"), "2026-12-02T06:35:25Z");
     }
 
     #[test]

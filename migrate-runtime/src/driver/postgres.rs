@@ -45,6 +45,7 @@ static SQL: Sql = Sql {
                 progress_checksum BYTEA,
                 error TEXT
             ",
+    applied_at_utc: r#"to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"#,
     error_position: position,
 };
 

@@ -31,6 +31,9 @@ pub struct Sql {
     pub create_schema: Option<&'static str>,
     /// The columns of the history table, as in `CREATE TABLE`.
     pub history_columns: &'static str,
+    /// `applied_at` as text in RFC 3339, in UTC, to the microsecond
+    /// (`2026-12-02T06:35:25.123456Z`), whatever the session's time zone.
+    pub applied_at_utc: &'static str,
     /// The 1-based character position in the statement that an error reports, if the
     /// database reports one.
     pub error_position: fn(&sqlx::Error) -> Option<usize>,
@@ -203,12 +206,13 @@ impl Sql {
         )
     }
 
-    /// The query of (version, applied at, µs, has down script) of every row, as text.
+    /// The query of (version, applied at in RFC 3339 UTC, µs, has down script) of every
+    /// row, as text.
     pub(crate) fn applied_details(&self, table: &HistoryTable) -> String {
         format!(
             "SELECT {}, {}, {}, {} FROM {} ORDER BY version",
             self.cast_text("version"),
-            self.cast_text("applied_at"),
+            self.applied_at_utc,
             self.cast_text("duration_us"),
             self.cast_text("CASE WHEN down_script IS NULL THEN 0 ELSE 1 END"),
             self.table(table)
@@ -258,5 +262,6 @@ pub(crate) static TEST_SQL: Sql = Sql {
     text_type: "TEXT",
     create_schema: Some("CREATE SCHEMA IF NOT EXISTS"),
     history_columns: "version BIGINT PRIMARY KEY",
+    applied_at_utc: "APPLIED_AT_UTC",
     error_position: |_| None,
 };

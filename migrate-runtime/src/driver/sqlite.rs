@@ -43,6 +43,9 @@ static SQL: Sql = Sql {
                 progress_checksum BLOB,
                 error TEXT
             ",
+    // Recorded in UTC to the millisecond (the default above); normalised in case a row was
+    // written otherwise, and given the microsecond digits of the other databases.
+    applied_at_utc: "strftime('%Y-%m-%dT%H:%M:%f', applied_at) || '000Z'",
     error_position: no_position,
 };
 
