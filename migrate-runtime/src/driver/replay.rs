@@ -19,7 +19,8 @@ use crate::statements;
 ///
 /// `None` when the error is not the database's (a lost connection), when the replay does
 /// not fail the same way (a transient error: a serialization failure, a deadlock, a lock
-/// timeout), or when the script holds a statement that would end the replay's transaction.
+/// timeout), or when it reaches a statement that would end its transaction (`COMMIT`)
+/// before one fails.
 pub(crate) async fn locate_by_replay(
     driver: &mut dyn Driver,
     sql: &str,
