@@ -48,6 +48,8 @@ use clap::{Parser, Subcommand};
 
 use crate::{Down, Error, Migration, Migrations, Migrator, Operation, Progress, Report, State};
 
+mod database_url;
+
 #[derive(Parser, Debug)]
 #[command(
     name = "migrate",
@@ -272,9 +274,10 @@ async fn run(migrations: &'static Migrations, cli: Cli) -> Result<String, Failur
         return new_files(migrations, name, kind, dir.as_deref(), cli.json);
     }
     let Some(url) = cli.database_url.clone() else {
-        return Err(usage(
-            "no database: pass --database-url or set DATABASE_URL".to_owned(),
-        ));
+        return Err(usage(format!(
+            "no database: pass --database-url or set DATABASE_URL to a URL such as {}",
+            database_url::accepted_forms()
+        )));
     };
     let mut migrator = Migrator::new(migrations);
     if let Some(table) = &cli.history_table {
@@ -284,11 +287,7 @@ async fn run(migrations: &'static Migrations, cli: Cli) -> Result<String, Failur
         migrator = migrator.lock_timeout(Duration::from_secs(seconds));
     }
     let connect_timeout = Duration::from_secs(cli.connect_timeout);
-    let scheme = url
-        .split(':')
-        .next()
-        .unwrap_or_default()
-        .to_ascii_lowercase();
+    let scheme = database_url::scheme(&url).map_err(usage)?;
     match scheme.as_str() {
         #[cfg(feature = "postgres")]
         "postgres" | "postgresql" => {
@@ -324,28 +323,7 @@ async fn run(migrations: &'static Migrations, cli: Cli) -> Result<String, Failur
             .await?;
             command(migrations, migrator, &pool, &cli).await
         }
-        _ => Err(usage(format!(
-            "unsupported database URL scheme `{scheme}`; this binary supports: {}",
-            supported_schemes()
-        ))),
-    }
-}
-
-fn supported_schemes() -> &'static str {
-    if cfg!(all(
-        feature = "postgres",
-        feature = "mysql",
-        feature = "sqlite"
-    )) {
-        "postgres://, mysql://, sqlite:"
-    } else if cfg!(all(feature = "postgres", feature = "sqlite")) {
-        "postgres://, sqlite:"
-    } else if cfg!(feature = "postgres") {
-        "postgres://"
-    } else if cfg!(feature = "mysql") {
-        "mysql://"
-    } else {
-        "sqlite:"
+        _ => Err(usage(database_url::unsupported(&scheme))),
     }
 }
 
@@ -585,7 +563,7 @@ fn status(lines: &[crate::MigrationStatus], json: bool) -> String {
                 l.version.to_string(),
                 l.name.clone(),
                 state,
-                l.applied_at.clone().unwrap_or_default(),
+                l.applied_at.as_deref().map(to_millis).unwrap_or_default(),
                 l.duration.map(human).unwrap_or_default(),
                 if l.reversible {
                     "yes".into()
@@ -640,6 +618,16 @@ fn status(lines: &[crate::MigrationStatus], json: bool) -> String {
     }
     out.push('\n');
     out
+}
+
+/// An RFC 3339 time shortened to the millisecond, for the table (`--json` keeps every digit).
+fn to_millis(at: &str) -> String {
+    match at.split_once('.') {
+        Some((seconds, fraction)) if fraction.len() > 4 && fraction.ends_with('Z') => {
+            format!("{seconds}.{}Z", fraction.get(..3).unwrap_or(fraction))
+        }
+        _ => at.to_owned(),
+    }
 }
 
 fn report_text(report: &Report, json: bool, nothing: &str) -> String {
@@ -997,6 +985,19 @@ mod tests {
     #[test]
     fn json_strings_are_escaped() {
         assert_eq!(quote("a\"b\\c\nd\u{1}"), "\"a\\\"b\\\\c\\nd\\u0001\"");
+    }
+
+    #[test]
+    fn times_in_the_table_are_shown_to_the_millisecond() {
+        assert_eq!(
+            to_millis("2026-12-02T06:35:25.123456Z"),
+            "2026-12-02T06:35:25.123Z"
+        );
+        assert_eq!(
+            to_millis("2026-12-02T06:35:25.123Z"),
+            "2026-12-02T06:35:25.123Z"
+        );
+        assert_eq!(to_millis("2026-12-02T06:35:25Z"), "2026-12-02T06:35:25Z");
     }
 
     #[test]

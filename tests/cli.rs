@@ -56,6 +56,23 @@ fn code(output: &Output) -> i32 {
     output.status.code().unwrap_or(-1)
 }
 
+/// Every applied line of `status --json` says when it was applied in RFC 3339, in UTC, to
+/// the microsecond, just now; the table shows the same time to the millisecond.
+fn assert_applied_just_now_in_utc(url: &str) {
+    let status = json(url, &["status"]);
+    let table = ok(url, &["status"]);
+    let lines = status.as_array().expect("array");
+    assert!(!lines.is_empty(), "{status}");
+    for line in lines.iter().filter(|line| line["state"] == "applied") {
+        let at = line["applied_at"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no applied_at: {line}"));
+        migrate_tests::assert_applied_just_now_in_utc(at);
+        let shown = format!("{}Z", &at[..23]);
+        assert!(table.contains(&shown), "{shown} in\n{table}");
+    }
+}
+
 fn session(url: &str) {
     let status = ok(url, &["status"]);
     assert!(
@@ -95,6 +112,7 @@ fn session(url: &str) {
         status[0]["applied_at"].is_string() && status[0]["duration_ms"].is_number(),
         "{status}"
     );
+    assert_applied_just_now_in_utc(url);
 
     let down = ok(url, &["down"]);
     assert!(down.contains("reverted  4 create_d"), "{down}");
@@ -158,6 +176,22 @@ async fn a_session_on_mariadb() {
         .expect("session");
 }
 
+/// MySQL shows a TIMESTAMP in the session's time zone (sqlx sets `+00:00` unless told
+/// otherwise): `applied_at` is UTC whatever it is.
+#[tokio::test]
+async fn applied_at_is_utc_in_any_session_time_zone_on_mariadb() {
+    let Some(db) = ServerDatabase::create_on(Server::MySql).await else {
+        return;
+    };
+    let url = format!("{}?timezone=%2B05:30", db.url);
+    tokio::task::spawn_blocking(move || {
+        ok(&url, &["up"]);
+        assert_applied_just_now_in_utc(&url);
+    })
+    .await
+    .expect("cli");
+}
+
 #[tokio::test]
 async fn a_held_lock_exits_with_4() {
     let Some(db) = ServerDatabase::create_on(Server::Postgres).await else {
@@ -206,6 +240,39 @@ fn errors_are_plain_and_never_show_the_password() {
         "{}",
         text(&output)
     );
+
+    // An empty DATABASE_URL says so, with the URLs to write instead.
+    let output = cli("", &["status"]);
+    assert_eq!(code(&output), 2);
+    assert!(
+        text(&output).contains("no database: DATABASE_URL is set but empty")
+            && text(&output).contains("`postgres://user:password@host:5432/database`")
+            && text(&output).contains("`mysql://")
+            && text(&output).contains("`sqlite://"),
+        "{}",
+        text(&output)
+    );
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_migrate-test-cli"))
+        .args(["--database-url", "", "status"])
+        .env_remove("DATABASE_URL")
+        .output()
+        .expect("cli");
+    assert_eq!(code(&output), 2);
+    assert!(
+        text(&output).contains("no database: --database-url is empty"),
+        "{}",
+        text(&output)
+    );
+
+    // A value without a scheme is not a scheme to show: it may be the password itself.
+    let output = cli("hunter2-s3cret", &["status"]);
+    assert_eq!(code(&output), 2);
+    assert!(
+        text(&output).contains("does not start with a scheme"),
+        "{}",
+        text(&output)
+    );
+    assert!(!text(&output).contains("hunter2"), "{}", text(&output));
 
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_migrate-test-cli"))
         .arg("status")

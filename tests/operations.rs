@@ -101,6 +101,9 @@ async fn scenario<P: Pool + Inspect>(pool: &P) {
         ]
     );
     assert!(status[0].applied_at.is_some() && status[0].duration.is_some());
+    for line in &status[..2] {
+        migrate_tests::assert_applied_just_now_in_utc(line.applied_at.as_deref().unwrap_or(""));
+    }
 
     let plan = m
         .plan(pool, Operation::Up { to: None })
@@ -247,6 +250,36 @@ async fn operations_on_postgres() {
         return;
     };
     scenario(&db.pool().await).await;
+}
+
+/// A session whose time zone is far from UTC (sqlx opens PostgreSQL sessions in UTC; an
+/// application may change that): `applied_at` is still UTC.
+#[tokio::test]
+async fn applied_at_is_utc_in_any_session_time_zone_on_postgres() {
+    let Some(db) = ServerDatabase::create_on(Server::Postgres).await else {
+        return;
+    };
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .after_connect(|conn, _| {
+            Box::pin(async move {
+                sqlx::raw_sql("SET TIME ZONE 'Asia/Kolkata'")
+                    .execute(conn)
+                    .await
+                    .map(drop)
+            })
+        })
+        .connect(&db.url)
+        .await
+        .expect("pool");
+    basic::migrations::run(&pool).await.expect("migrate");
+    let status = basic::migrations::migrator()
+        .status(&pool)
+        .await
+        .expect("status");
+    assert_eq!(status.len(), 3);
+    for line in &status {
+        migrate_tests::assert_applied_just_now_in_utc(line.applied_at.as_deref().unwrap_or(""));
+    }
 }
 
 #[tokio::test]

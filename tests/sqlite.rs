@@ -6,7 +6,7 @@ use std::fs::OpenOptions;
 use std::time::Duration;
 
 use migrate::Error;
-use migrate_tests::fixtures::{basic, crlf, edited, failing, gap, truncated};
+use migrate_tests::fixtures::{basic, crlf, edited, failing, gap, truncated, unlocated_down};
 use migrate_tests::{run_processes, SqliteFile};
 use sqlx::SqlitePool;
 
@@ -117,6 +117,48 @@ async fn an_up_to_date_database_is_recognised_from_one_summary_row() {
         matches!(&error, Error::Database { context, .. } if context.contains("reading the history")),
         "{error:?}"
     );
+}
+
+/// A down script runs whole in a transaction; SQLite does not say which statement failed,
+/// so it is found by the same replay as for an up script.
+#[tokio::test]
+async fn a_failing_down_script_names_its_line_and_is_rolled_back() {
+    let db = SqliteFile::new();
+    let pool = db.pool().await;
+    unlocated_down::migrations::run(&pool)
+        .await
+        .expect("0001 applies");
+    let error = unlocated_down::migrations::migrator()
+        .revert_all(&pool)
+        .await
+        .expect_err("the down script fails");
+    let Error::Migration {
+        version,
+        file,
+        message,
+        location,
+        rolled_back,
+        ..
+    } = &error
+    else {
+        panic!("expected Error::Migration, got {error:?}");
+    };
+    assert_eq!(
+        (*version, file.as_str(), *rolled_back),
+        (1, "0001_customers.down.sql", true)
+    );
+    assert!(message.contains("nickname"), "{message}");
+    let location = location.as_ref().expect("the failing statement is found");
+    assert_eq!((location.line, location.column), (8, 1));
+    assert_eq!(
+        location.statement,
+        Some((3, "ALTER TABLE customers DROP COLUMN nickname".to_owned()))
+    );
+    assert!(
+        table_exists(&pool, "customer_notes").await,
+        "the statements before it were rolled back"
+    );
+    assert_eq!(history(&pool).await.len(), 1);
 }
 
 #[tokio::test]

@@ -82,12 +82,15 @@ pub enum Error {
 
     /// A migration failed. Transactional migrations leave nothing behind; one that runs
     /// statement by statement keeps the statements before the failing one and is recorded as
-    /// unfinished (see [`Error::Dirty`]).
+    /// unfinished (see [`Error::Dirty`]). The message ends with a hint where the fix is
+    /// known: a statement that refuses to run in a transaction (`CREATE INDEX CONCURRENTLY`,
+    /// `VACUUM`, …) in a file that ran in one.
     #[error(
-        "migration {version} (`{file}`) failed{}{}: {message}{}",
+        "migration {version} (`{file}`) failed{}{}: {message}{}{}",
         match .location { Some(l) => format!(" at {file}:{}:{}", l.line, l.column), None => String::new() },
         if *.rolled_back { ", and was rolled back" } else { "; the statements before it stay applied" },
-        match .location.as_ref().and_then(|l| l.statement.as_ref()) { Some(s) => format!("\n  in statement {}: {}", s.0, s.1), None => String::new() }
+        match .location.as_ref().and_then(|l| l.statement.as_ref()) { Some(s) => format!("\n  in statement {}: {}", s.0, s.1), None => String::new() },
+        hint(file, *.rolled_back, error)
     )]
     Migration {
         /// The version.
@@ -224,6 +227,26 @@ pub struct Location {
     /// The failing statement: its 1-based index in the file and its text (shortened to one
     /// line of at most 200 characters).
     pub statement: Option<(usize, String)>,
+}
+
+/// The hint at the end of an [`Error::Migration`] message, or nothing.
+///
+/// SQLSTATE 25001 (`active_sql_transaction`) is PostgreSQL's "cannot run inside a
+/// transaction block" (`CREATE INDEX CONCURRENTLY`, `VACUUM`, `CREATE DATABASE`,
+/// `ALTER SYSTEM`, …). `rolled_back` says the file ran in a transaction: then the directive
+/// is the fix. (MySQL's 25001 comes from files that run statement by statement, never
+/// rolled back, where the directive changes nothing.)
+fn hint(file: &str, rolled_back: bool, error: &sqlx::Error) -> String {
+    let refuses_a_transaction = matches!(error, sqlx::Error::Database(db)
+        if db.code().as_deref() == Some("25001"));
+    if rolled_back && refuses_a_transaction {
+        format!(
+            "\n  hint: this statement cannot run in a transaction: add `-- migrate:no-transaction` \
+             as the first line of `{file}`, so that the file runs outside one, statement by statement"
+        )
+    } else {
+        String::new()
+    }
 }
 
 /// `a`, `a and b`, `a, b and c`.

@@ -151,3 +151,30 @@ pub mod revert_typo_no_tx_fixed {
 pub mod fk_retry {
     migrate::embed_migrations!("fixtures/fk_retry");
 }
+
+/// 0002 (46 lines) fails at line 39 on `CREATE INDEX … ON order_linez`, a table that does
+/// not exist: PostgreSQL reports no position.
+pub mod pg_unlocated_missing {
+    migrate::embed_migrations!("fixtures/pg_unlocated_missing");
+}
+
+/// 0002 (46 lines) fails at line 39 creating `customers` again ("already exists").
+pub mod pg_unlocated_duplicate {
+    migrate::embed_migrations!("fixtures/pg_unlocated_duplicate");
+}
+
+/// 0002 (46 lines) fails at line 39 on an INSERT that violates a unique constraint.
+pub mod pg_unlocated_unique {
+    migrate::embed_migrations!("fixtures/pg_unlocated_unique");
+}
+
+/// 0001 is reversible; its down script fails at line 8, dropping a column that does not
+/// exist.
+pub mod unlocated_down {
+    migrate::embed_migrations!("fixtures/unlocated_down");
+}
+
+/// 0002 is `CREATE INDEX CONCURRENTLY` in a file without `-- migrate:no-transaction`.
+pub mod concurrently_in_transaction {
+    migrate::embed_migrations!("fixtures/concurrently_in_transaction");
+}

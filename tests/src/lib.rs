@@ -292,6 +292,21 @@ pub fn run_processes(
     applied
 }
 
+/// Asserts that `at` says when a migration was applied as the runtime promises: RFC 3339 in
+/// UTC to the microsecond (`2026-12-02T06:35:25.123456Z`, 27 characters), and that this is
+/// within a minute of now (the test servers run on this machine's clock).
+pub fn assert_applied_just_now_in_utc(at: &str) {
+    assert!(at.len() == 27 && at.ends_with('Z'), "{at}");
+    let time = humantime::parse_rfc3339(at).unwrap_or_else(|e| panic!("{at}: {e}"));
+    let apart = std::time::SystemTime::now()
+        .duration_since(time)
+        .unwrap_or_else(|ahead| ahead.duration());
+    assert!(
+        apart < std::time::Duration::from_secs(60),
+        "{at} is {apart:?} from now"
+    );
+}
+
 /// Whether `name` (a table, index or other relation, optionally schema-qualified) exists.
 pub async fn pg_relation_exists(pool: &PgPool, name: &str) -> bool {
     sqlx::query_scalar("SELECT to_regclass($1) IS NOT NULL")

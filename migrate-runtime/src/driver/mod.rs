@@ -20,10 +20,12 @@ mod conn;
 mod mysql;
 #[cfg(feature = "postgres")]
 mod postgres;
+mod replay;
 mod sql;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 
+pub(crate) use replay::locate_by_replay;
 #[cfg(test)]
 pub(crate) use sql::TEST_SQL;
 pub(crate) use sql::{Sql, Steps};

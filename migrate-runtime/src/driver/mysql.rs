@@ -48,6 +48,11 @@ static SQL: Sql = Sql {
             ",
     revert_column: "revert_checksum VARBINARY(32)",
     is_missing_column,
+    // A TIMESTAMP is stored in UTC but read in the session's time zone; UNIX_TIMESTAMP
+    // reads it as stored, and adding it to the epoch as a DATETIME converts nothing.
+    applied_at_utc: "DATE_FORMAT(CAST('1970-01-01 00:00:00' AS DATETIME(6)) \
+                     + INTERVAL UNIX_TIMESTAMP(applied_at) * 1000000 MICROSECOND, \
+                     '%Y-%m-%dT%H:%i:%s.%fZ')",
     error_position: no_position,
     for_update: " FOR UPDATE",
     steps: Steps::Together,

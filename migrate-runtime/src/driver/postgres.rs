@@ -14,9 +14,9 @@ use sqlx::{AssertSqlSafe, FromRow, Postgres, Row};
 
 use super::conn::Conn;
 use super::{
-    history_from_rows, run_code_on, sealed, step_plainly, BoxFuture, CodeError, Driver, HistoryRow,
-    Outcome, Pool, PoolExecutor, SessionLock, Sql, Step, StepError, Steps, TextRows, WholeScripts,
-    DURATION_SLOT,
+    history_from_rows, locate_by_replay, run_code_on, sealed, step_plainly, BoxFuture, CodeError,
+    Driver, HistoryRow, Outcome, Pool, PoolExecutor, SessionLock, Sql, Step, StepError, Steps,
+    TextRows, WholeScripts, DURATION_SLOT,
 };
 use crate::code::{Backend, Code};
 use crate::history::{AppliedMigration, HistoryTable};
@@ -49,6 +49,7 @@ static SQL: Sql = Sql {
             ",
     revert_column: "revert_checksum BYTEA",
     is_missing_column,
+    applied_at_utc: r#"to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"#,
     error_position: position,
     for_update: " FOR UPDATE",
     steps: Steps::Together,
@@ -193,9 +194,19 @@ impl PgDriver {
                 .and_then(|p| char_to_byte(script.sql(), p))
                 .filter(|byte| *byte < script.sql().len())
                 .map(|byte| locate(script.sql(), Dialect::Postgres, byte));
-            if let Err(rollback) = self.conn.execute("ROLLBACK".to_owned()).await {
-                tracing::warn!(error = %rollback, "rollback after a failed migration failed; the server discards the transaction");
-            }
+            let rolled_back = match self.conn.execute("ROLLBACK".to_owned()).await {
+                Ok(_) => true,
+                Err(rollback) => {
+                    tracing::warn!(error = %rollback, "rollback after a failed migration failed; the server discards the transaction");
+                    false
+                }
+            };
+            // Many errors come without a position ("already exists", a unique violation, a
+            // missing relation in `CREATE INDEX … ON x`): find the statement by replaying.
+            let location = match location {
+                None if rolled_back => locate_by_replay(self, script.sql(), &error).await,
+                location => location,
+            };
             return Err(migration_error(migration, script, error, true, location));
         }
         Ok(Outcome::Applied(started.elapsed()))

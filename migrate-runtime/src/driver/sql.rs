@@ -39,6 +39,9 @@ pub struct Sql {
     /// Whether an error says that a column does not exist (reading a history table of an
     /// earlier version).
     pub is_missing_column: fn(&sqlx::Error) -> bool,
+    /// `applied_at` as text in RFC 3339, in UTC, to the microsecond
+    /// (`2026-12-02T06:35:25.123456Z`), whatever the session's time zone.
+    pub applied_at_utc: &'static str,
     /// The 1-based character position in the statement that an error reports, if the
     /// database reports one.
     pub error_position: fn(&sqlx::Error) -> Option<usize>,
@@ -277,12 +280,13 @@ impl Sql {
         )
     }
 
-    /// The query of (version, applied at, µs, has down script) of every row, as text.
+    /// The query of (version, applied at in RFC 3339 UTC, µs, has down script) of every
+    /// row, as text.
     pub(crate) fn applied_details(&self, table: &HistoryTable) -> String {
         format!(
             "SELECT {}, {}, {}, {} FROM {} ORDER BY version",
             self.cast_text("version"),
-            self.cast_text("applied_at"),
+            self.applied_at_utc,
             self.cast_text("duration_us"),
             self.cast_text("CASE WHEN down_script IS NULL THEN 0 ELSE 1 END"),
             self.table(table)
@@ -334,6 +338,7 @@ pub(crate) static TEST_SQL: Sql = Sql {
     history_columns: "version BIGINT PRIMARY KEY",
     revert_column: "revert_checksum BYTEA",
     is_missing_column: |_| false,
+    applied_at_utc: "APPLIED_AT_UTC",
     error_position: |_| None,
     for_update: " FOR UPDATE",
     steps: Steps::Together,

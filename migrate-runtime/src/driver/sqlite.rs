@@ -10,16 +10,15 @@ use sqlx::{AssertSqlSafe, Connection, Row, Sqlite};
 use super::conn::Conn;
 use super::sql::{hex_literal, no_position, no_statement};
 use super::{
-    history_from_rows, run_code_on, sealed, step_plainly, with_duration, BoxFuture, CodeError,
-    Driver, HistoryRow, Outcome, Pool, PoolExecutor, SessionLock, Sql, Step, StepError, Steps,
-    TextRows, WholeScripts,
+    history_from_rows, locate_by_replay, run_code_on, sealed, step_plainly, with_duration,
+    BoxFuture, CodeError, Driver, HistoryRow, Outcome, Pool, PoolExecutor, SessionLock, Sql, Step,
+    StepError, Steps, TextRows, WholeScripts,
 };
 use crate::code::{Backend, Code};
-use crate::error::Location;
 use crate::history::{AppliedMigration, HistoryTable};
-use crate::location::{locate, migration_error};
+use crate::location::migration_error;
 use crate::migration::Migration;
-use crate::statements::{self, Dialect};
+use crate::statements::Dialect;
 use crate::summary::{parse_versions, Checksums, Summary};
 use crate::Error;
 
@@ -46,6 +45,9 @@ static SQL: Sql = Sql {
             ",
     revert_column: "revert_checksum BLOB",
     is_missing_column,
+    // Recorded in UTC to the millisecond (the default above); normalised in case a row was
+    // written otherwise, and given the microsecond digits of the other databases.
+    applied_at_utc: "strftime('%Y-%m-%dT%H:%M:%f', applied_at) || '000Z'",
     error_position: no_position,
     for_update: "",
     steps: Steps::Alone,
@@ -162,7 +164,8 @@ impl SqliteDriver {
             if let Err(rollback) = tx.rollback().await {
                 tracing::warn!(error = %rollback, "rollback after a failed migration failed");
             }
-            let location = self.find_failing_statement(script.sql()).await;
+            // SQLite never says which statement of a batch failed.
+            let location = locate_by_replay(self, script.sql(), &error).await;
             return Err(migration_error(migration, script, error, true, location));
         }
         sqlx::raw_sql(AssertSqlSafe(with_duration(&record, started)))
@@ -173,28 +176,6 @@ impl SqliteDriver {
             .await
             .map_err(|error| migration_error(migration, script, error, true, None))?;
         Ok(Outcome::Applied(started.elapsed()))
-    }
-
-    /// SQLite does not say which statement of a batch failed. The whole file ran as one
-    /// batch (so that splitting can never change what runs); after it failed, replay it one
-    /// statement at a time in a transaction that is rolled back, to find the failing one.
-    async fn find_failing_statement(&mut self, sql: &str) -> Option<Location> {
-        let mut tx = self.conn.get().begin().await.ok()?;
-        let mut failed = None;
-        for statement in statements::split(sql, Dialect::Sqlite) {
-            if sqlx::raw_sql(AssertSqlSafe(statement.sql.to_owned()))
-                .execute(&mut *tx)
-                .await
-                .is_err()
-            {
-                failed = Some(locate(sql, Dialect::Sqlite, statement.offset));
-                break;
-            }
-        }
-        if let Err(error) = tx.rollback().await {
-            tracing::warn!(%error, "rolling back the replay of a failed migration failed");
-        }
-        failed
     }
 }
 

@@ -8,7 +8,7 @@ use std::time::Instant;
 use super::prefix::PrefixChecksum;
 use super::{code_error, function_for, status::shown, Migrator, Op, Progress};
 use crate::code::{Backend, Code};
-use crate::driver::{first_text, Driver};
+use crate::driver::{first_text, locate_by_replay, Driver};
 use crate::history::{AppliedMigration, Direction};
 use crate::location::{char_to_byte, db_message, locate};
 use crate::lock::Guard;
@@ -330,7 +330,7 @@ impl Migrator {
         revert: &Revert,
     ) -> Result<(), Error> {
         let sql = driver.sql();
-        let delete = sql.delete(&self.table, revert.version);
+        let delete = guard.fenced(sql.delete(&self.table, revert.version));
         if let Some((script, code)) = revert.code {
             return driver
                 .run_code(code, None, delete)
@@ -343,40 +343,47 @@ impl Migrator {
         if !transactional {
             return self.revert_stepwise(driver, guard, revert).await;
         }
-        let Err(error) = run_in_transaction(driver, &revert.sql, delete).await else {
+        let Err(error) = run_in_transaction(driver, &revert.sql, &delete).await else {
             return Ok(());
         };
-        let location = (sql.error_position)(&error)
+        // A position inside the down script locates it; otherwise (none, or one in the
+        // bookkeeping after it) replay the script to find the statement.
+        let located = (sql.error_position)(&error)
+            .and_then(|position| position.checked_sub(BEGIN.chars().count()))
             .and_then(|position| char_to_byte(&revert.sql, position))
-            .map(|byte| Box::new(locate(&revert.sql, sql.dialect, byte)));
+            .filter(|byte| *byte < revert.sql.len())
+            .map(|byte| locate(&revert.sql, sql.dialect, byte));
+        let location = match located {
+            Some(location) => Some(location),
+            None => locate_by_replay(driver, &revert.sql, &error).await,
+        };
         Err(Error::Migration {
             version: revert.version,
             file: revert.file.clone(),
             message: db_message(&error),
-            location,
+            location: location.map(Box::new),
             rolled_back: true,
             error,
         })
     }
 }
 
-/// Runs a down script and `delete` in one transaction.
+/// What opens the transaction of a down script run whole.
+const BEGIN: &str = "BEGIN;\n";
+
+/// Runs a down script and `delete` (fenced) in one transaction, sent as one message so that
+/// a runner that stalls holds no lock; the newline before `;` ends a trailing `--` comment.
 async fn run_in_transaction(
     driver: &mut dyn Driver,
     down: &str,
-    delete: String,
+    delete: &str,
 ) -> Result<(), sqlx::Error> {
-    driver.execute("BEGIN".to_owned()).await?;
-    let result = match driver.execute(down.to_owned()).await {
-        Ok(_) => driver.execute(delete).await,
-        Err(error) => Err(error),
+    let message = format!("{BEGIN}{down}\n;\n{delete};\nCOMMIT;");
+    let Err(error) = driver.execute(message).await else {
+        return Ok(());
     };
-    if let Err(error) = result {
-        if let Err(rollback) = driver.execute("ROLLBACK".to_owned()).await {
-            tracing::warn!(error = %rollback, "rollback after a failed revert failed");
-        }
-        return Err(error);
+    if let Err(rollback) = driver.execute("ROLLBACK".to_owned()).await {
+        tracing::warn!(error = %rollback, "rollback after a failed revert failed");
     }
-    driver.execute("COMMIT".to_owned()).await?;
-    Ok(())
+    Err(error)
 }

@@ -58,7 +58,8 @@ pub struct MigrationStatus {
     pub name: String,
     /// Where it stands.
     pub state: State,
-    /// When it was applied (as the database prints it), if it was.
+    /// When it was applied, if it was: RFC 3339 in UTC, to the microsecond, on every
+    /// database (`2026-12-02T06:35:25.123456Z`; SQLite records milliseconds).
     pub applied_at: Option<String>,
     /// How long it took, if it was applied.
     pub duration: Option<Duration>,
@@ -103,7 +104,7 @@ pub struct PlannedStep {
 /// What [`Migrator::applied_details`] reads of each row.
 struct Details {
     version: i64,
-    applied_at: String,
+    applied_at: Option<String>,
     micros: i64,
     recorded_down: bool,
 }
@@ -181,7 +182,9 @@ impl Migrator {
                 version: row.version,
                 name: migration.map_or_else(|| row.name.clone(), |m| m.name().to_owned()),
                 state,
-                applied_at: detail.filter(|_| row.success).map(|d| d.applied_at.clone()),
+                applied_at: detail
+                    .filter(|_| row.success)
+                    .and_then(|d| d.applied_at.clone()),
                 duration: detail
                     .filter(|_| row.success)
                     .map(|d| Duration::from_micros(u64::try_from(d.micros).unwrap_or(0))),
@@ -238,7 +241,7 @@ impl Migrator {
                 let mut columns = row.into_iter();
                 Some(Details {
                     version: columns.next()??.parse().ok()?,
-                    applied_at: columns.next().flatten().unwrap_or_default(),
+                    applied_at: columns.next().flatten(),
                     micros: columns
                         .next()
                         .flatten()
