@@ -178,3 +178,19 @@ pub mod unlocated_down {
 pub mod concurrently_in_transaction {
     migrate::embed_migrations!("fixtures/concurrently_in_transaction");
 }
+
+/// One MySQL file: a table, then five INSERTs, the fourth a duplicate key (line 5).
+pub mod group_failing_mysql {
+    migrate::embed_migrations!("fixtures/group_failing_mysql");
+}
+
+/// `group_failing_mysql` as a PostgreSQL `no-transaction` file (the duplicate on line 6).
+pub mod group_failing_pg {
+    migrate::embed_migrations!("fixtures/group_failing_pg");
+}
+
+/// A PostgreSQL `no-transaction` file with transactions of its own: the second fails on a
+/// duplicate key (line 9) and must roll back as a whole.
+pub mod own_transaction_pg {
+    migrate::embed_migrations!("fixtures/own_transaction_pg");
+}
