@@ -223,3 +223,36 @@ fn the_list_knows_rust_migrations() {
     assert!(!rust_code::migrations::V1_CREATE_PEOPLE.up().is_rust());
     assert!(!rust_failing::migrations::V2_INSERT_THEN_FAIL.is_reversible());
 }
+
+/// Under a lease, a Rust migration's transaction bounds its idleness and its history row is
+/// fenced: both are SQL of each database that must run there.
+macro_rules! applies_under_a_lease {
+    ($pool:expr) => {{
+        let pool = $pool;
+        let report = rust_code::migrations::migrator()
+            .lock_mode(migrate::LockMode::lease(std::time::Duration::from_secs(5)))
+            .run(pool)
+            .await
+            .expect("migrate under a lease");
+        let applied: Vec<i64> = report.applied().iter().map(|a| a.version).collect();
+        assert_eq!(applied, [1, 2, 3]);
+        let recorded: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM _migrate_history WHERE success")
+                .fetch_one(pool)
+                .await
+                .expect("history");
+        assert_eq!(recorded, 3);
+    }};
+}
+
+#[tokio::test]
+async fn rust_migrations_apply_under_a_lease() {
+    let db = SqliteFile::new();
+    applies_under_a_lease!(&db.pool().await);
+    if let Some(db) = PgDatabase::create().await {
+        applies_under_a_lease!(&db.pool().await);
+    }
+    if let Some(db) = ServerDatabase::create_on(Server::MySql).await {
+        applies_under_a_lease!(&db.mysql_pool().await);
+    }
+}

@@ -47,7 +47,11 @@ async fn a_failing_group_on_mariadb_names_its_statement_and_keeps_the_ones_befor
             .fetch_one(&pool)
             .await
             .expect("history");
-    assert_eq!((success, applied), (false, 4), "the table and three INSERTs");
+    assert_eq!(
+        (success, applied),
+        (false, 4),
+        "the table and three INSERTs"
+    );
 }
 
 #[tokio::test]
@@ -70,7 +74,11 @@ async fn a_failing_group_on_postgres_names_its_statement_and_keeps_the_ones_befo
             .fetch_one(&pool)
             .await
             .expect("history");
-    assert_eq!((success, applied), (false, 4), "the table and three INSERTs");
+    assert_eq!(
+        (success, applied),
+        (false, 4),
+        "the table and three INSERTs"
+    );
 }
 
 #[tokio::test]

@@ -156,8 +156,9 @@ pub enum Error {
     },
 
     /// Another runner took over this runner's lease (lock mode [`LockMode::Lease`](crate::LockMode)):
-    /// its heartbeat could not renew it for longer than the stale timeout. The run stopped
-    /// before its next migration or statement.
+    /// its heartbeat could not renew it for longer than the stale timeout. Every write under
+    /// a lease is fenced, so the run changed nothing after it lost the lease: the write that
+    /// found the lease gone was rolled back.
     #[error(
         "the migration lease on `{table}` was taken over by another runner after `{owner}` could not renew it in time; \
          this run stopped, and the other runner continues (raise the lease's stale timeout if the database was only slow)"

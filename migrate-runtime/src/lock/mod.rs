@@ -28,7 +28,11 @@ pub enum LockMode {
     /// connection from the pool) renews it. Works through PgBouncer in transaction mode and
     /// on databases without advisory locks (CockroachDB). After a crash the next runner
     /// waits up to `stale_after`. A runner that cannot renew in time loses the lease and
-    /// stops with [`Error::LeaseLost`]. Needs a pool of at least two connections.
+    /// stops with [`Error::LeaseLost`]. Every write under a lease is fenced: it commits only
+    /// if the lease is still this runner's, so a runner that lost it changes nothing more
+    /// (except a statement that commits on its own, such as MySQL DDL, in the narrow window
+    /// the README's "What a lease guarantees" describes). Needs a pool of at least two
+    /// connections.
     Lease {
         /// How long a lease lasts without a heartbeat.
         stale_after: Duration,
