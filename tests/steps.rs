@@ -27,6 +27,29 @@ fn assert_failed_at(error: &Error, line: usize) {
     }
 }
 
+/// Checks, on `$pool`, that the rows before the duplicate were applied once and that the
+/// history records the table and the three INSERTs before it.
+macro_rules! assert_applied_before_the_failure {
+    ($pool:expr) => {{
+        let pool = $pool;
+        let ids: Vec<i32> = sqlx::query_scalar("SELECT id FROM g ORDER BY id")
+            .fetch_all(pool)
+            .await
+            .expect("rows");
+        assert_eq!(ids, [1, 2, 3], "the statements before it applied once");
+        let (success, applied): (bool, i64) =
+            sqlx::query_as("SELECT success, statements_applied FROM _migrate_history")
+                .fetch_one(pool)
+                .await
+                .expect("history");
+        assert_eq!(
+            (success, applied),
+            (false, 4),
+            "the table and three INSERTs"
+        );
+    }};
+}
+
 #[tokio::test]
 async fn a_failing_group_on_mariadb_names_its_statement_and_keeps_the_ones_before() {
     let Some(db) = ServerDatabase::create_on(Server::MySql).await else {
@@ -37,21 +60,7 @@ async fn a_failing_group_on_mariadb_names_its_statement_and_keeps_the_ones_befor
         .await
         .expect_err("the duplicate fails");
     assert_failed_at(&error, 5);
-    let ids: Vec<i32> = sqlx::query_scalar("SELECT id FROM g ORDER BY id")
-        .fetch_all(&pool)
-        .await
-        .expect("rows");
-    assert_eq!(ids, [1, 2, 3], "the statements before it applied once");
-    let (success, applied): (bool, i64) =
-        sqlx::query_as("SELECT success, statements_applied FROM _migrate_history")
-            .fetch_one(&pool)
-            .await
-            .expect("history");
-    assert_eq!(
-        (success, applied),
-        (false, 4),
-        "the table and three INSERTs"
-    );
+    assert_applied_before_the_failure!(&pool);
 }
 
 #[tokio::test]
@@ -64,21 +73,7 @@ async fn a_failing_group_on_postgres_names_its_statement_and_keeps_the_ones_befo
         .await
         .expect_err("the duplicate fails");
     assert_failed_at(&error, 6);
-    let ids: Vec<i32> = sqlx::query_scalar("SELECT id FROM g ORDER BY id")
-        .fetch_all(&pool)
-        .await
-        .expect("rows");
-    assert_eq!(ids, [1, 2, 3], "the statements before it applied once");
-    let (success, applied): (bool, i64) =
-        sqlx::query_as("SELECT success, statements_applied FROM _migrate_history")
-            .fetch_one(&pool)
-            .await
-            .expect("history");
-    assert_eq!(
-        (success, applied),
-        (false, 4),
-        "the table and three INSERTs"
-    );
+    assert_applied_before_the_failure!(&pool);
 }
 
 #[tokio::test]

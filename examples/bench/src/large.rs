@@ -85,52 +85,38 @@ pub async fn measure(servers: &Servers, reps: usize) -> Vec<LargeResult> {
     results
 }
 
+/// Connects a `$pool` type to `fresh`, times `tool`'s run (migrate's `$migrate` module or
+/// sqlx's `$sqlx` migrator), and counts the rows: `(seconds, rows)`.
+macro_rules! timed {
+    ($pool:ty, $migrate:ident, $sqlx:ident) => {{
+        let pool = <$pool>::connect(&fresh.url)
+            .await
+            .map_err(|e| e.to_string())?;
+        let started = Instant::now();
+        match tool {
+            Tool::Migrate => $migrate::migrations::run(&pool)
+                .await
+                .map(drop)
+                .map_err(|e| e.to_string())?,
+            _ => $sqlx.run(&pool).await.map_err(|e| e.to_string())?,
+        }
+        let seconds = started.elapsed().as_secs_f64();
+        let rows = sqlx::query_scalar("SELECT COUNT(*) FROM large_rows")
+            .fetch_one(&pool)
+            .await
+            .map_err(|e| e.to_string())?;
+        pool.close().await;
+        (seconds, rows)
+    }};
+}
+
 /// One application to a fresh database; its seconds, after checking every row arrived.
 async fn once(servers: &Servers, db: Db, tool: Tool) -> Result<f64, String> {
     let fresh = servers.fresh(db).await?;
     let outcome = async {
-        let count = "SELECT COUNT(*) FROM large_rows";
         let (seconds, rows): (f64, i64) = match db {
-            Db::Postgres => {
-                let pool = sqlx::PgPool::connect(&fresh.url)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                let started = Instant::now();
-                match tool {
-                    Tool::Migrate => migrate_pg::migrations::run(&pool)
-                        .await
-                        .map(drop)
-                        .map_err(|e| e.to_string())?,
-                    _ => SQLX_PG.run(&pool).await.map_err(|e| e.to_string())?,
-                }
-                let seconds = started.elapsed().as_secs_f64();
-                let rows = sqlx::query_scalar(count)
-                    .fetch_one(&pool)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                pool.close().await;
-                (seconds, rows)
-            }
-            _ => {
-                let pool = sqlx::MySqlPool::connect(&fresh.url)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                let started = Instant::now();
-                match tool {
-                    Tool::Migrate => migrate_my::migrations::run(&pool)
-                        .await
-                        .map(drop)
-                        .map_err(|e| e.to_string())?,
-                    _ => SQLX_MY.run(&pool).await.map_err(|e| e.to_string())?,
-                }
-                let seconds = started.elapsed().as_secs_f64();
-                let rows = sqlx::query_scalar(count)
-                    .fetch_one(&pool)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                pool.close().await;
-                (seconds, rows)
-            }
+            Db::Postgres => timed!(sqlx::PgPool, migrate_pg, SQLX_PG),
+            _ => timed!(sqlx::MySqlPool, migrate_my, SQLX_MY),
         };
         if rows != STATEMENTS - 1 {
             return Err(format!("{rows} rows after the run, {} expected", STATEMENTS - 1));

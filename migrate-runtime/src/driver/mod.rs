@@ -229,6 +229,18 @@ pub enum StepError {
     Record(sqlx::Error),
 }
 
+impl StepError {
+    /// The error of a bookkeeping step (one without a statement of the file) that failed
+    /// while `context`.
+    pub(crate) fn during(self, context: &'static str) -> Error {
+        match self {
+            StepError::Statement { error, .. } | StepError::Record(error) => {
+                Error::db(context)(error)
+            }
+        }
+    }
+}
+
 /// Why [`Driver::run_code`] failed.
 #[doc(hidden)]
 pub enum CodeError {

@@ -225,18 +225,27 @@ impl Guard {
         table: &HistoryTable,
         error: Error,
     ) -> Error {
+        self.lost(driver, table).await.unwrap_or(error)
+    }
+
+    /// [`Error::LeaseLost`] when this runner holds a lease that is no longer its own (the
+    /// heartbeat lost it, or the lease row names another runner or none).
+    pub(crate) async fn lost(
+        &self,
+        driver: &mut dyn Driver,
+        table: &HistoryTable,
+    ) -> Option<Error> {
         let Held::Lease(lease) = &self.held else {
-            return error;
+            return None;
         };
         let lost = lease.is_lost() || lease.sql.is_ours(driver).await == Some(false);
-        if !lost {
-            return error;
-        }
-        tracing::error!(%error, "the migration lease was lost; this runner changed nothing more");
-        Error::LeaseLost {
-            table: table.to_string(),
-            owner: lease.owner.clone(),
-        }
+        lost.then(|| {
+            tracing::error!("the migration lease was lost; this runner changes nothing more");
+            Error::LeaseLost {
+                table: table.to_string(),
+                owner: lease.owner.clone(),
+            }
+        })
     }
 
     /// Releases the lock: `Ok(false)` when a session lock turned out not to be held by the

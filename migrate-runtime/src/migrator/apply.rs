@@ -3,13 +3,13 @@
 
 use std::time::{Duration, Instant};
 
-use super::batch::{shape, Batches};
 use super::prefix::PrefixChecksum;
+use super::steps::{self, Stopped};
 use super::{code_error, function_for, Migrator, Progress};
 use crate::code::Code;
-use crate::driver::{Complete, Driver, Outcome, Run, Step, StepError, Steps, DURATION_SLOT};
+use crate::driver::{Driver, Outcome, Step, DURATION_SLOT};
 use crate::history::AppliedMigration;
-use crate::location::{db_message, locate_in_statement, migration_error};
+use crate::location::migration_error;
 use crate::lock::Guard;
 use crate::migration::Migration;
 use crate::plan;
@@ -195,7 +195,7 @@ impl Migrator {
                 driver
                     .step(Step::Start { insert })
                     .await
-                    .map_err(|e| record_error("recording the start of a migration", e))?;
+                    .map_err(|e| e.during("recording the start of a migration"))?;
                 0
             }
             Some(row) => {
@@ -223,116 +223,43 @@ impl Migrator {
                 done
             }
         };
-        let shape = shape(&statements, sql);
         let started = Instant::now();
-        let mut completed = false;
-        let mut prefix = PrefixChecksum::of(&statements[..skip.min(statements.len())]);
-        let mut batches = Batches::new();
-        let mut index = skip;
-        while index < statements.len() {
-            guard.check(table)?;
-            let end = match shape {
-                Steps::Together => batches.end(&statements, index),
-                Steps::Alone => index + 1,
-            };
-            let group = &statements[index..end];
-            let mut next = prefix.clone();
-            for statement in group {
-                next.push(statement.sql);
-            }
-            let last = end == statements.len();
-            tracing::debug!(
+        let run = steps::run(
+            driver,
+            guard,
+            table,
+            steps::Script {
                 version,
-                statement = index + 1,
-                through = end,
-                of = statements.len(),
-                "running statements"
-            );
-            let run = Run {
-                statements: group.iter().map(|s| s.sql).collect(),
-                shape,
-                fence: guard.fence(),
-                progress: sql.progress(table, version, end, &next.value()),
-                complete: last.then(|| Complete {
-                    sql: sql.complete(table, migration, DURATION_SLOT),
-                    started,
-                }),
-            };
-            let began = Instant::now();
-            let (failure, position) = match driver.step(Step::Run(run)).await {
-                Ok(()) => {
-                    batches.took(group.len(), began.elapsed());
-                    prefix = next;
-                    index = end;
-                    completed = last;
-                    continue;
-                }
-                Err(StepError::Statement { error, position }) => (error, position),
-                Err(StepError::Record(error)) => {
-                    return Err(Error::db(
-                        "recording a migration's progress in the history table",
-                    )(error))
-                }
-            };
-            if group.len() > 1 {
-                // The group was rolled back as a whole: run its statements again one at a
-                // time, to apply those that succeed and name the one that fails.
-                let lost = guard
-                    .confirm(driver, table, Error::db("running statements")(failure))
-                    .await;
-                if matches!(lost, Error::LeaseLost { .. }) {
-                    return Err(lost);
-                }
-                tracing::debug!(
-                    version,
-                    from = index + 1,
-                    through = end,
-                    "a group of statements failed; running them one at a time"
+                sql: file,
+                skip,
+                finish: sql.complete(table, migration, DURATION_SLOT),
+                context: "recording a migration's progress in the history table",
+            },
+        )
+        .await;
+        let failure = match run {
+            Ok(()) => return Ok(started.elapsed()),
+            Err(Stopped::Error(error)) => return Err(error),
+            Err(Stopped::Statement(failure)) => failure,
+        };
+        let mut error = migration_error(
+            migration,
+            script,
+            failure.error,
+            false,
+            Some(failure.location),
+        );
+        // Resuming after a runner died, the first statement may have completed before its
+        // progress was recorded (MySQL commits DDL on its own).
+        if resume.is_some_and(|row| row.error.is_none()) && failure.first {
+            if let Error::Migration { message, .. } = &mut error {
+                message.push_str(
+                    " (the previous runner died right after this statement, which may have \
+                     completed before its progress was recorded: make it idempotent, e.g. \
+                     IF NOT EXISTS, and run again to resume at it)",
                 );
-                batches.failed(end);
-                continue;
             }
-            let statement = &group[0];
-            let message = db_message(&failure);
-            if let Err(record) = driver
-                .execute(guard.fenced(sql.record_error(table, version, Some(&message))))
-                .await
-            {
-                tracing::error!(version, error = %record, "could not record the failed statement");
-            }
-            let location =
-                locate_in_statement(file, sql.dialect, statement.sql, statement.offset, position);
-            let mut error = migration_error(migration, script, failure, false, Some(location));
-            // Resuming after a runner died, the first statement may have completed before
-            // its progress was recorded (MySQL commits DDL on its own).
-            if resume.is_some_and(|row| row.error.is_none()) && index == skip {
-                if let Error::Migration { message, .. } = &mut error {
-                    message.push_str(
-                        " (the previous runner died right after this statement, which may have \
-                         completed before its progress was recorded: make it idempotent, e.g. \
-                         IF NOT EXISTS, and run again to resume at it)",
-                    );
-                }
-            }
-            return Err(error);
         }
-        if !completed {
-            let complete = Complete {
-                sql: guard.fenced(sql.complete(table, migration, DURATION_SLOT)),
-                started,
-            };
-            driver
-                .step(Step::Complete(complete))
-                .await
-                .map_err(|e| record_error("recording a migration as applied", e))?;
-        }
-        Ok(started.elapsed())
-    }
-}
-
-/// A bookkeeping step that failed.
-fn record_error(context: &'static str, error: StepError) -> Error {
-    match error {
-        StepError::Statement { error, .. } | StepError::Record(error) => Error::db(context)(error),
+        Err(error)
     }
 }

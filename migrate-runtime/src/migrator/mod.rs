@@ -11,6 +11,7 @@ mod retry;
 mod revert;
 mod revert_steps;
 mod status;
+mod steps;
 
 use std::sync::Arc;
 use std::time::Duration;
