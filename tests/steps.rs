@@ -5,7 +5,9 @@
 //! file that opens its own transactions keeps them.
 
 use migrate::Error;
-use migrate_tests::fixtures::{group_failing_mysql, group_failing_pg, own_transaction_pg};
+use migrate_tests::fixtures::{
+    group_failing_mysql, group_failing_pg, mysql_compound, own_transaction_pg,
+};
 use migrate_tests::{Server, ServerDatabase};
 
 /// The failure of the duplicate INSERT: its line, and the history row's progress.
@@ -100,5 +102,25 @@ async fn a_no_transaction_file_keeps_its_own_transactions_on_postgres() {
         ids,
         [1, 2],
         "the first transaction committed; the second, whose INSERT of 3 ran before the duplicate, did not"
+    );
+}
+
+#[tokio::test]
+async fn compound_statements_run_in_the_message_of_their_step_on_mariadb() {
+    let Some(db) = ServerDatabase::create_on(Server::MySql).await else {
+        return;
+    };
+    let pool = db.mysql_pool().await;
+    mysql_compound::migrations::run(&pool)
+        .await
+        .expect("the trigger, the procedure and the rows");
+    let logged: Vec<i32> = sqlx::query_scalar("SELECT id FROM audit_log ORDER BY id")
+        .fetch_all(&pool)
+        .await
+        .expect("log");
+    assert_eq!(
+        logged,
+        [1, 2, 3, 1001, 1002, 1003],
+        "the trigger fired for each row once"
     );
 }

@@ -194,3 +194,9 @@ pub mod group_failing_pg {
 pub mod own_transaction_pg {
     migrate::embed_migrations!("fixtures/own_transaction_pg");
 }
+
+/// A MySQL file with compound statements (a trigger and a procedure with `BEGIN … END`,
+/// under `DELIMITER $$`), a `CALL` and INSERTs that fire the trigger.
+pub mod mysql_compound {
+    migrate::embed_migrations!("fixtures/mysql_compound");
+}
