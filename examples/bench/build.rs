@@ -28,7 +28,8 @@ fn large_sql(directive: &str) -> String {
     sql.push_str(directive);
     sql.push_str("CREATE TABLE large_rows (id BIGINT PRIMARY KEY, name VARCHAR(200) NOT NULL);\n");
     for id in 1..LARGE_STATEMENTS {
-        let head = format!("INSERT INTO large_rows (id, name) VALUES ({id}, 'row {id} of the seed data ");
+        let head =
+            format!("INSERT INTO large_rows (id, name) VALUES ({id}, 'row {id} of the seed data ");
         let tail = "');\n";
         let pad = LARGE_LINE.saturating_sub(head.len() + tail.len());
         sql.push_str(&head);

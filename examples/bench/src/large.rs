@@ -73,7 +73,11 @@ pub async fn measure(servers: &Servers, reps: usize) -> Vec<LargeResult> {
                 }
                 match once(servers, db, tool).await {
                     Ok(seconds) => {
-                        eprintln!("  {} {} rep {rep}: {seconds:.2} s", db.label(), tool.label());
+                        eprintln!(
+                            "  {} {} rep {rep}: {seconds:.2} s",
+                            db.label(),
+                            tool.label()
+                        );
                         result.seconds.push(seconds);
                     }
                     Err(error) => result.error = Some(error),
@@ -85,15 +89,13 @@ pub async fn measure(servers: &Servers, reps: usize) -> Vec<LargeResult> {
     results
 }
 
-/// Connects a `$pool` type to `fresh`, times `tool`'s run (migrate's `$migrate` module or
+/// Connects a `$pool` type to `$url`, times `$tool`'s run (migrate's `$migrate` module or
 /// sqlx's `$sqlx` migrator), and counts the rows: `(seconds, rows)`.
 macro_rules! timed {
-    ($pool:ty, $migrate:ident, $sqlx:ident) => {{
-        let pool = <$pool>::connect(&fresh.url)
-            .await
-            .map_err(|e| e.to_string())?;
+    ($pool:ty, $url:expr, $tool:expr, $migrate:ident, $sqlx:ident) => {{
+        let pool = <$pool>::connect($url).await.map_err(|e| e.to_string())?;
         let started = Instant::now();
-        match tool {
+        match $tool {
             Tool::Migrate => $migrate::migrations::run(&pool)
                 .await
                 .map(drop)
@@ -115,11 +117,14 @@ async fn once(servers: &Servers, db: Db, tool: Tool) -> Result<f64, String> {
     let fresh = servers.fresh(db).await?;
     let outcome = async {
         let (seconds, rows): (f64, i64) = match db {
-            Db::Postgres => timed!(sqlx::PgPool, migrate_pg, SQLX_PG),
-            _ => timed!(sqlx::MySqlPool, migrate_my, SQLX_MY),
+            Db::Postgres => timed!(sqlx::PgPool, &fresh.url, tool, migrate_pg, SQLX_PG),
+            _ => timed!(sqlx::MySqlPool, &fresh.url, tool, migrate_my, SQLX_MY),
         };
         if rows != STATEMENTS - 1 {
-            return Err(format!("{rows} rows after the run, {} expected", STATEMENTS - 1));
+            return Err(format!(
+                "{rows} rows after the run, {} expected",
+                STATEMENTS - 1
+            ));
         }
         Ok(seconds)
     }
