@@ -56,35 +56,36 @@ pub fn bytes() -> usize {
         .sum()
 }
 
-/// Applies the file `reps` times per tool and database.
+/// Applies the file `reps` times per tool and database, the tools taking turns within each
+/// repetition, so that a drift of the server over the run (its WAL, its caches) weighs on both.
 pub async fn measure(servers: &Servers, reps: usize) -> Vec<LargeResult> {
     let mut results = Vec::new();
     for db in [Db::Postgres, Db::MariaDb] {
-        for tool in [Tool::Migrate, Tool::Sqlx] {
-            let mut result = LargeResult {
+        let mut pair: Vec<LargeResult> = [Tool::Migrate, Tool::Sqlx]
+            .into_iter()
+            .map(|tool| LargeResult {
                 db,
                 tool,
                 seconds: Vec::new(),
                 error: servers.unavailable(db),
-            };
-            for rep in 0..reps {
-                if result.error.is_some() {
-                    break;
-                }
-                match once(servers, db, tool).await {
+            })
+            .collect();
+        for rep in 0..reps {
+            for result in pair.iter_mut().filter(|r| r.error.is_none()) {
+                match once(servers, db, result.tool).await {
                     Ok(seconds) => {
                         eprintln!(
                             "  {} {} rep {rep}: {seconds:.2} s",
                             db.label(),
-                            tool.label()
+                            result.tool.label()
                         );
                         result.seconds.push(seconds);
                     }
                     Err(error) => result.error = Some(error),
                 }
             }
-            results.push(result);
         }
+        results.extend(pair);
     }
     results
 }
@@ -145,7 +146,7 @@ pub fn render(file: &LargeFile) -> String {
          after each run. On PostgreSQL the file says `no-transaction` (each tool's own \
          directive), so migrate runs it statement by statement with its progress recorded; on \
          MariaDB every migration runs that way. Seconds, median of the repetitions (each \
-         repetition in brackets).\n",
+         repetition in brackets; the tools take turns within each repetition).\n",
         file.command,
         file.bytes as f64 / 1e6,
         file.statements

@@ -21,12 +21,14 @@ pub(super) fn shape(statements: &[Statement<'_>], sql: &Sql) -> Steps {
 }
 
 /// A step that took less than this lets the next one hold twice as many statements.
-const GROW_BELOW: Duration = Duration::from_millis(20);
+const GROW_BELOW: Duration = Duration::from_millis(50);
 /// A step that took more than this makes the next one hold half as many: a group holds its
 /// rows' locks until it commits, so a group stays about this short whatever its statements.
-const SHRINK_ABOVE: Duration = Duration::from_millis(100);
-/// The most statements in one step.
-const MOST_STATEMENTS: usize = 1024;
+const SHRINK_ABOVE: Duration = Duration::from_millis(200);
+/// The most statements in one step. Each step costs a few milliseconds of its own on the
+/// server (measured on PostgreSQL: 86,843 INSERTs took 1.1 s in steps of at most 1,024, and
+/// 0.75 s in steps of at most 8,192), so steps of fast statements are large.
+const MOST_STATEMENTS: usize = 8192;
 /// The most bytes of SQL in one step (well below the smallest default packet limit, MySQL's
 /// 4 MiB `max_allowed_packet` of 5.7).
 const MOST_BYTES: usize = 1 << 20;

@@ -3,6 +3,7 @@
 //! transaction, each group with the update of its progress, the last with the update that
 //! finishes the row, every write fenced under a lease.
 
+use std::task::Poll;
 use std::time::Instant;
 
 use super::batch::{shape, Batches};
@@ -39,6 +40,15 @@ pub(super) struct Failure {
     pub first: bool,
 }
 
+/// A group of statements planned to run together: statements `from..end`, the checksum of
+/// the prefix through them, and the UPDATE that records them.
+struct Group {
+    from: usize,
+    end: usize,
+    after: PrefixChecksum,
+    progress: String,
+}
+
 /// Why running a script stopped.
 pub(super) enum Stopped {
     /// A statement failed.
@@ -70,21 +80,37 @@ pub(super) async fn run(
         sql: guard.fenced(script.finish.clone()),
         started,
     };
-    let mut prefix = PrefixChecksum::of(&statements[..skip]);
     let mut batches = Batches::new();
-    let mut completed = false;
-    let mut index = skip;
-    while index < statements.len() {
-        guard.check(table)?;
+    // The next group and its bookkeeping, from statement `from` on, after `prefix`.
+    let plan = |from: usize, prefix: &PrefixChecksum, batches: &Batches| {
         let end = match shape {
-            Steps::Together => batches.end(&statements, index),
-            Steps::Alone => index + 1,
+            Steps::Together => batches.end(&statements, from),
+            Steps::Alone => from + 1,
         };
-        let group = &statements[index..end];
-        let mut next = prefix.clone();
-        for statement in group {
-            next.push(statement.sql);
+        let mut after = prefix.clone();
+        for statement in statements.get(from..end).unwrap_or_default() {
+            after.push(statement.sql);
         }
+        let progress = sql.progress(table, version, end, &after.value());
+        Group {
+            from,
+            end,
+            after,
+            progress,
+        }
+    };
+    let mut completed = false;
+    let mut upcoming = (skip < statements.len())
+        .then(|| plan(skip, &PrefixChecksum::of(&statements[..skip]), &batches));
+    while let Some(group) = upcoming.take() {
+        guard.check(table)?;
+        let Group {
+            from: index,
+            end,
+            after,
+            progress,
+        } = group;
+        let group = &statements[index..end];
         let last = end == statements.len();
         tracing::debug!(
             version,
@@ -97,18 +123,29 @@ pub(super) async fn run(
             statements: group.iter().map(|s| s.sql).collect(),
             shape,
             fence: guard.fence(),
-            progress: sql.progress(table, version, end, &next.value()),
+            progress,
             complete: last.then(|| Complete {
                 sql: script.finish.clone(),
                 started,
             }),
         };
         let began = Instant::now();
-        let (error, position) = match driver.step(Step::Run(run)).await {
+        // The next group is planned (its statements hashed) while the server runs this one:
+        // the step is polled once, which sends its message, before the planning.
+        let (outcome, next) = {
+            let mut step = driver.step(Step::Run(run));
+            let first = std::future::poll_fn(|cx| Poll::Ready(step.as_mut().poll(cx))).await;
+            let next = (!last).then(|| plan(end, &after, &batches));
+            let outcome = match first {
+                Poll::Ready(outcome) => outcome,
+                Poll::Pending => step.await,
+            };
+            (outcome, next)
+        };
+        let (error, position) = match outcome {
             Ok(()) => {
                 batches.took(group.len(), began.elapsed());
-                prefix = next;
-                index = end;
+                upcoming = next;
                 completed = last;
                 continue;
             }
@@ -130,6 +167,11 @@ pub(super) async fn run(
                 "a group of statements failed; running them one at a time"
             );
             batches.failed(end);
+            upcoming = Some(plan(
+                index,
+                &PrefixChecksum::of(&statements[..index]),
+                &batches,
+            ));
             continue;
         }
         return Err(failed(

@@ -19,12 +19,26 @@ pub(crate) fn kind(sql: &str) -> StatementKind {
     let end = sql
         .find(|c: char| !c.is_ascii_alphabetic())
         .unwrap_or(sql.len());
-    let keyword = sql[..end].to_ascii_uppercase();
-    match keyword.as_str() {
-        "INSERT" | "UPDATE" | "DELETE" | "REPLACE" => StatementKind::Data,
-        "BEGIN" | "START" | "COMMIT" | "END" | "ROLLBACK" | "ABORT" | "SAVEPOINT" | "RELEASE"
-        | "LOCK" | "UNLOCK" | "XA" => StatementKind::TransactionControl,
-        _ => StatementKind::Other,
+    let keyword = &sql[..end];
+    let is = |words: &[&str]| words.iter().any(|w| w.eq_ignore_ascii_case(keyword));
+    if is(&["INSERT", "UPDATE", "DELETE", "REPLACE"]) {
+        StatementKind::Data
+    } else if is(&[
+        "BEGIN",
+        "START",
+        "COMMIT",
+        "END",
+        "ROLLBACK",
+        "ABORT",
+        "SAVEPOINT",
+        "RELEASE",
+        "LOCK",
+        "UNLOCK",
+        "XA",
+    ]) {
+        StatementKind::TransactionControl
+    } else {
+        StatementKind::Other
     }
 }
 
