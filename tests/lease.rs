@@ -245,3 +245,35 @@ async fn the_lease_works_on_sqlite_and_mariadb_and_no_lock_runs_alone() {
         "no lock file was used"
     );
 }
+
+/// The manual operations write under a lease too, fenced like every other write.
+#[tokio::test]
+async fn manual_operations_work_under_a_lease() {
+    let Some(db) = ServerDatabase::create().await else {
+        return;
+    };
+    let pool = db.pool().await;
+    let migrator = basic::migrations::migrator().lock_mode(LEASE);
+    migrator
+        .mark_applied(&pool, &basic::migrations::V2_ADD_PRICE)
+        .await
+        .expect("mark applied");
+    let versions: Vec<i64> =
+        sqlx::query_scalar("SELECT version FROM _migrate_history ORDER BY version")
+            .fetch_all(&pool)
+            .await
+            .expect("history");
+    assert_eq!(versions, [1, 2]);
+    migrator
+        .mark_reverted(&pool, &basic::migrations::V2_ADD_PRICE)
+        .await
+        .expect("mark reverted");
+    let versions: Vec<i64> =
+        sqlx::query_scalar("SELECT version FROM _migrate_history ORDER BY version")
+            .fetch_all(&pool)
+            .await
+            .expect("history");
+    assert_eq!(versions, [1]);
+    migrator.repair(&pool).await.expect("repair");
+    assert_eq!(lease_rows(&pool).await, 0);
+}

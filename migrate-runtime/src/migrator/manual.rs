@@ -5,6 +5,7 @@
 use super::{Migrator, Op};
 use crate::driver::Driver;
 use crate::history::{AppliedMigration, Direction};
+use crate::lock::Guard;
 use crate::migration::{hex, Migration};
 use crate::plan::{self, Policy};
 use crate::report::{Repair, Report};
@@ -72,16 +73,22 @@ impl Migrator {
     async fn change(
         &self,
         driver: &mut dyn Driver,
+        guard: &Guard,
         sql: String,
         context: &'static str,
     ) -> Result<(), Error> {
-        driver.execute(sql).await.map_err(Error::db(context))?;
+        if let Err(error) = driver.execute(guard.fenced(sql)).await {
+            return Err(guard
+                .confirm(driver, &self.table, Error::db(context)(error))
+                .await);
+        }
         Ok(())
     }
 
     pub(super) async fn mark_applied_locked(
         &self,
         driver: &mut dyn Driver,
+        guard: &Guard,
         history: &[AppliedMigration],
         to: i64,
     ) -> Result<Report, Error> {
@@ -94,7 +101,7 @@ impl Migrator {
         let mut report = Report::default();
         for migration in plan.pending.into_iter().filter(|m| m.version() <= to) {
             let insert = driver.sql().insert_row(&self.table, migration, true, "0");
-            self.change(driver, insert, "recording a migration as applied")
+            self.change(driver, guard, insert, "recording a migration as applied")
                 .await?;
             self.audit(
                 driver,
@@ -111,6 +118,7 @@ impl Migrator {
     pub(super) async fn mark_reverted_locked(
         &self,
         driver: &mut dyn Driver,
+        guard: &Guard,
         history: &[AppliedMigration],
         from: i64,
     ) -> Result<Report, Error> {
@@ -120,7 +128,7 @@ impl Migrator {
         rows.sort_by_key(|row| std::cmp::Reverse(row.version));
         for row in rows {
             let delete = driver.sql().delete(&self.table, row.version);
-            self.change(driver, delete, "deleting a history row")
+            self.change(driver, guard, delete, "deleting a history row")
                 .await?;
             self.audit(driver, "mark-reverted", Some(row.version), &row.name)
                 .await?;
@@ -132,6 +140,7 @@ impl Migrator {
     pub(super) async fn repair_locked(
         &self,
         driver: &mut dyn Driver,
+        guard: &Guard,
         history: &[AppliedMigration],
     ) -> Result<Report, Error> {
         let mut report = Report::default();
@@ -154,7 +163,7 @@ impl Migrator {
                         .unwrap_or_default()
                 );
                 let delete = driver.sql().delete(&self.table, row.version);
-                self.change(driver, delete, "deleting a history row")
+                self.change(driver, guard, delete, "deleting a history row")
                     .await?;
                 self.audit(driver, "repair", Some(row.version), &detail)
                     .await?;
@@ -175,7 +184,8 @@ impl Migrator {
                     driver
                         .sql()
                         .set_checksum(&self.table, row.version, migration.checksum());
-                self.change(driver, update, "updating a checksum").await?;
+                self.change(driver, guard, update, "updating a checksum")
+                    .await?;
                 self.audit(driver, "repair", Some(row.version), &detail)
                     .await?;
                 report.repaired.push(Repair::AcceptedChecksum {

@@ -288,9 +288,12 @@ impl Migrator {
         match op {
             Op::Up { to } => self.apply_up(driver, guard, &history, to).await,
             Op::Down(down) => self.revert_locked(driver, guard, &history, down).await,
-            Op::MarkApplied(to) => self.mark_applied_locked(driver, &history, to).await,
-            Op::MarkReverted(from) => self.mark_reverted_locked(driver, &history, from).await,
-            Op::Repair => self.repair_locked(driver, &history).await,
+            Op::MarkApplied(to) => self.mark_applied_locked(driver, guard, &history, to).await,
+            Op::MarkReverted(from) => {
+                self.mark_reverted_locked(driver, guard, &history, from)
+                    .await
+            }
+            Op::Repair => self.repair_locked(driver, guard, &history).await,
             Op::Retry(version) => self.retry_locked(driver, guard, &history, version).await,
         }
     }

@@ -302,7 +302,9 @@ impl Migrator {
             });
             tracing::info!(version = revert.version, file = %revert.file, "reverting migration");
             let started = Instant::now();
-            self.revert_one(driver, guard, &revert).await?;
+            if let Err(error) = self.revert_one(driver, guard, &revert).await {
+                return Err(guard.confirm(driver, &self.table, error).await);
+            }
             let duration = started.elapsed();
             self.audit(driver, "revert", Some(revert.version), &revert.file)
                 .await?;
