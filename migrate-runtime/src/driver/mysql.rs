@@ -60,13 +60,13 @@ static SQL: Sql = Sql {
     bounded_idle,
 };
 
-/// A string literal that no SQL mode can misread: the UTF-8 bytes in hex.
 /// `wait_timeout` for the session (MySQL has no bound on idleness inside a transaction
 /// alone); the connection that ran a migration is closed afterwards, so it goes no further.
 fn bounded_idle(idle: Duration) -> String {
     format!("SET SESSION wait_timeout = {};\n", idle.as_secs().max(1))
 }
 
+/// A string literal that no SQL mode can misread: the UTF-8 bytes in hex.
 fn text(text: &str) -> String {
     format!("CONVERT(X'{}' USING utf8mb4)", hex(text.as_bytes()))
 }
@@ -133,11 +133,6 @@ impl MySqlDriver {
         }))
     }
 
-    /// Each statement runs in a transaction of its own with the update of its progress:
-    /// three round trips are folded into the bookkeeping one that follows the statement
-    /// (`UPDATE; COMMIT; BEGIN` for the next statement, or for the last one the update that
-    /// marks the migration applied, then `COMMIT`). A DDL statement commits on its own just
-    /// before its progress is recorded.
     /// Runs one step, each in one message, so that a runner that stalls between messages
     /// holds no lock. A statement and its progress share a transaction: a data statement
     /// commits with its progress; a DDL statement commits on its own, just before. Under a

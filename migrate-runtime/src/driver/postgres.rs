@@ -57,7 +57,6 @@ static SQL: Sql = Sql {
     bounded_idle,
 };
 
-/// The duration of a migration, measured by the server since its `BEGIN`.
 /// `SET LOCAL lock_timeout` for the rest of the message (its implicit transaction).
 fn bounded_lock_wait(wait: Duration) -> String {
     format!(
@@ -74,6 +73,7 @@ fn bounded_idle(idle: Duration) -> String {
     )
 }
 
+/// The duration of a migration, measured by the server since its `BEGIN`.
 const SERVER_DURATION: &str = "(EXTRACT(EPOCH FROM clock_timestamp() - now()) * 1000000)::BIGINT";
 
 /// The literals of PostgreSQL, sent through the simple query protocol.

@@ -14,7 +14,6 @@ use crate::lock::Guard;
 use crate::migration::Migration;
 use crate::plan;
 use crate::report::Report;
-use crate::statements;
 use crate::Error;
 
 impl Migrator {
@@ -187,7 +186,6 @@ impl Migrator {
         }
         let sql = driver.sql();
         let file = script.sql();
-        let statements = statements::split(file, sql.dialect);
         let version = migration.version();
         let skip = match resume {
             None => {
@@ -200,11 +198,13 @@ impl Migrator {
             }
             Some(row) => {
                 let done = row.statements_applied;
-                let unchanged = statements.get(..done).is_some_and(|applied| {
-                    Some(&PrefixChecksum::of(applied).value()[..])
-                        == row.progress_checksum.as_deref()
-                });
-                if !unchanged && done > 0 {
+                let unchanged = PrefixChecksum::still_applied(
+                    file,
+                    sql.dialect,
+                    done,
+                    row.progress_checksum.as_deref(),
+                );
+                if !unchanged {
                     return Err(Error::Dirty {
                         version,
                         file: script.file().to_owned(),

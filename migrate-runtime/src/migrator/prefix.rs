@@ -2,7 +2,7 @@
 //! progress, so that a resumed migration can tell whether they were edited since.
 
 use crate::source::checksum::RunningChecksum;
-use crate::statements::Statement;
+use crate::statements::{self, Dialect, Statement};
 
 /// The checksum of a growing prefix of a file's statements: those statements joined by
 /// `\n;\n`, as [`crate::checksum`] computes it. Adding a statement costs time in proportion
@@ -30,6 +30,21 @@ impl PrefixChecksum {
         }
         self.running.update(statement.as_bytes());
         self.statements += 1;
+    }
+
+    /// Whether the first `applied` statements of `sql` are those whose checksum a history
+    /// row recorded as applied (`recorded`), so that a migration or a revert may resume
+    /// after them. No statement applied is always unchanged.
+    pub(crate) fn still_applied(
+        sql: &str,
+        dialect: Dialect,
+        applied: usize,
+        recorded: Option<&[u8]>,
+    ) -> bool {
+        applied == 0
+            || statements::split(sql, dialect)
+                .get(..applied)
+                .is_some_and(|statements| Some(&Self::of(statements).value()[..]) == recorded)
     }
 
     /// The checksum of the statements so far.

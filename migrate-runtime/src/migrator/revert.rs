@@ -254,11 +254,13 @@ impl Migrator {
         if row.error.is_some() && unchanged && self.policy.retry != Some(row.version) {
             return Err(unfinished_revert(row, &revert.file));
         }
-        let statements = statements::split(&revert.sql, dialect);
-        let prefix_unchanged = statements.get(..done).is_some_and(|applied| {
-            Some(&PrefixChecksum::of(applied).value()[..]) == row.progress_checksum.as_deref()
-        });
-        if done > 0 && !prefix_unchanged {
+        let prefix_unchanged = PrefixChecksum::still_applied(
+            &revert.sql,
+            dialect,
+            done,
+            row.progress_checksum.as_deref(),
+        );
+        if !prefix_unchanged {
             return Err(refuse(format!(
                 "{done} statement(s) of it were applied, but its first {done} statement(s) are no longer those; \
                  restore them as they were (change only the failing statement and what follows), \

@@ -100,8 +100,9 @@ pub(super) async fn run(
         }
     };
     let mut completed = false;
-    let mut upcoming = (skip < statements.len())
-        .then(|| plan(skip, &PrefixChecksum::of(&statements[..skip]), &batches));
+    // The checksum of the statements applied so far.
+    let mut done = PrefixChecksum::of(&statements[..skip]);
+    let mut upcoming = (skip < statements.len()).then(|| plan(skip, &done, &batches));
     while let Some(group) = upcoming.take() {
         guard.check(table)?;
         let Group {
@@ -145,6 +146,7 @@ pub(super) async fn run(
         let (error, position) = match outcome {
             Ok(()) => {
                 batches.took(group.len(), began.elapsed());
+                done = after;
                 upcoming = next;
                 completed = last;
                 continue;
@@ -167,11 +169,7 @@ pub(super) async fn run(
                 "a group of statements failed; running them one at a time"
             );
             batches.failed(end);
-            upcoming = Some(plan(
-                index,
-                &PrefixChecksum::of(&statements[..index]),
-                &batches,
-            ));
+            upcoming = Some(plan(index, &done, &batches));
             continue;
         }
         return Err(failed(
