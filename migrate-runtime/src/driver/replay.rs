@@ -11,7 +11,7 @@
 use super::Driver;
 use crate::error::Location;
 use crate::location::locate_in_statement;
-use crate::statements;
+use crate::statements::{self, ends_transaction};
 
 /// Where `sql`, which failed as a whole with `error` and was rolled back, failed: the first
 /// statement that fails again with the same error code when the script is replayed one
@@ -63,53 +63,4 @@ pub(crate) async fn locate_by_replay(
         tracing::warn!(%error, "rolling back the replay of a failed script failed");
     }
     found
-}
-
-/// Whether `statement` ends (or nests) a transaction: the replay must stay in its own, so it
-/// stops before such a statement (a script that commits part of itself cannot be replayed).
-fn ends_transaction(statement: &str) -> bool {
-    let mut words = statement
-        .split(|c: char| !c.is_ascii_alphabetic())
-        .filter(|word| !word.is_empty())
-        .map(str::to_ascii_uppercase);
-    let first = words.next().unwrap_or_default();
-    match first.as_str() {
-        "BEGIN" | "START" | "COMMIT" | "END" | "ABORT" => true,
-        "ROLLBACK" => words.next().as_deref() != Some("TO"),
-        "PREPARE" => words.next().as_deref() == Some("TRANSACTION"),
-        _ => false,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::ends_transaction;
-
-    #[test]
-    fn statements_that_end_the_replays_transaction_are_recognised() {
-        for ends in [
-            "COMMIT",
-            "commit work",
-            "END",
-            "BEGIN",
-            "begin transaction",
-            "START TRANSACTION",
-            "ROLLBACK",
-            "ABORT",
-            "PREPARE TRANSACTION 'x'",
-        ] {
-            assert!(ends_transaction(ends), "{ends}");
-        }
-        for stays in [
-            "ROLLBACK TO SAVEPOINT a",
-            "rollback to a",
-            "SAVEPOINT a",
-            "PREPARE q AS SELECT 1",
-            "CREATE TABLE commits (id INT)",
-            "INSERT INTO t VALUES ('COMMIT')",
-            "",
-        ] {
-            assert!(!ends_transaction(stays), "{stays}");
-        }
-    }
 }

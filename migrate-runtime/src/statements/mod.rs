@@ -134,7 +134,7 @@ mod sqlite;
 #[cfg(test)]
 mod tests;
 
-pub(crate) use kind::{kind, StatementKind};
+pub(crate) use kind::{ends_transaction, kind, StatementKind};
 use lexer::{Kind, Lexer, Rules};
 
 /// Splits a migration file into statements. Never panics, for any input.
