@@ -9,6 +9,7 @@ use quote::{quote, quote_spanned};
 use crate::code;
 use crate::input::Input;
 use crate::scan::{File, Role, RustFunctions};
+use crate::sql::Warning;
 use crate::validate::Set;
 
 /// `V<version>_<DESCRIPTION>`: the name of the item for one migration.
@@ -89,7 +90,7 @@ fn rust_scripts(
 }
 
 /// Generates the module for a valid set.
-pub fn expand(krate: &TokenStream, input: &Input, set: &Set) -> TokenStream {
+pub fn expand(krate: &TokenStream, input: &Input, set: &Set, warnings: &[Warning]) -> TokenStream {
     // A Rust file that does not parse: the compiler reports where when it reads the module.
     let unparsed: Vec<&File> = set
         .migrations
@@ -176,6 +177,7 @@ pub fn expand(krate: &TokenStream, input: &Input, set: &Set) -> TokenStream {
     );
     let dir = set.dir.to_string_lossy();
     let build_script_warning = build_script_warning(input, &set.dir);
+    let sql_warnings = warnings.iter().map(|warning| sql_warning(input, warning));
     quote! {
         #[doc = #module_doc]
         pub mod migrations {
@@ -217,6 +219,7 @@ pub fn expand(krate: &TokenStream, input: &Input, set: &Set) -> TokenStream {
             }
 
             #build_script_warning
+            #(#sql_warnings)*
         }
     }
 }
@@ -240,6 +243,22 @@ fn build_script_warning(input: &Input, dir: &Path) -> TokenStream {
         #[allow(non_upper_case_globals)]
         const no_build_script_tracks_new_migrations: () = ();
         const _: () = no_build_script_tracks_new_migrations;
+    }
+}
+
+/// A warning of the `sql` stage, at the macro call: stable Rust has no warning API for
+/// procedural macros, so it is the deprecation note of a constant named after the rule, used
+/// in its own anonymous constant (so that two warnings of one rule do not clash).
+fn sql_warning(input: &Input, warning: &Warning) -> TokenStream {
+    let name = Ident::new(&warning.name, input.span);
+    let text = &warning.text;
+    quote_spanned! {input.span=>
+        const _: () = {
+            #[deprecated(note = #text)]
+            #[allow(non_upper_case_globals)]
+            const #name: () = ();
+            #name
+        };
     }
 }
 

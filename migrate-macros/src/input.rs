@@ -1,10 +1,12 @@
-//! The macro's arguments: `embed_migrations!("path")`.
+//! The macro's arguments: `embed_migrations!("path")`, optionally followed by
+//! `dialect = "postgres"` (or a list), `allow = ["rule", …]` and `lints = "deny"`.
 
 use std::path::PathBuf;
 
+use migrate_runtime::analysis::Dialect;
 use proc_macro2::{Span, TokenStream, TokenTree};
 use syn::parse::{Parse, ParseStream};
-use syn::LitStr;
+use syn::{Ident, LitStr, Token};
 
 /// Parsed arguments of one macro call.
 pub struct Input {
@@ -12,7 +14,24 @@ pub struct Input {
     pub path: String,
     /// The span of the path literal: every error points here.
     pub span: Span,
+    /// The dialects given with `dialect = …`, if any.
+    pub dialects: Option<Vec<Dialect>>,
+    /// The rule names given with `allow = […]`, with their spans (checked by the `sql` stage).
+    pub allow: Vec<LitStr>,
+    /// What lints are.
+    pub lints: Lints,
 }
+
+/// Whether the SQL lints warn or fail the build (`lints = "deny"`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lints {
+    /// Warnings (the default).
+    Warn,
+    /// Compile errors.
+    Deny,
+}
+
+const ARGUMENTS: &str = "`dialect = \"postgres\"` (or `\"mysql\"`, `\"sqlite\"`, or a list), `allow = [\"rule\", …]` or `lints = \"deny\"`";
 
 impl Parse for Input {
     fn parse(input: ParseStream) -> syn::Result<Self> {
@@ -29,17 +48,82 @@ impl Parse for Input {
                 "expected a string literal with the migrations directory, relative to the crate's Cargo.toml",
             )
         })?;
-        if input.peek(syn::Token![,]) {
-            let _comma: syn::Token![,] = input.parse()?;
-        }
-        if !input.is_empty() {
-            return Err(input
-                .error("unexpected argument: `embed_migrations!` takes only the directory path"));
-        }
-        Ok(Input {
+        let mut parsed = Input {
             path: lit.value(),
             span: lit.span(),
+            dialects: None,
+            allow: Vec::new(),
+            lints: Lints::Warn,
+        };
+        while !input.is_empty() {
+            let _comma: Token![,] = input.parse()?;
+            if input.is_empty() {
+                break;
+            }
+            let key: Ident = input
+                .parse()
+                .map_err(|e| syn::Error::new(e.span(), format!("expected {ARGUMENTS}")))?;
+            let _eq: Token![=] = input.parse()?;
+            match key.to_string().as_str() {
+                "dialect" => parsed.dialects = Some(dialects(input)?),
+                "allow" => parsed.allow = strings(input)?,
+                "lints" => parsed.lints = lints(input)?,
+                other => {
+                    return Err(syn::Error::new(
+                        key.span(),
+                        format!("unknown argument `{other}`: `embed_migrations!` takes the directory, then {ARGUMENTS}"),
+                    ))
+                }
+            }
+        }
+        Ok(parsed)
+    }
+}
+
+/// A string literal, or a bracketed list of them.
+fn strings(input: ParseStream) -> syn::Result<Vec<LitStr>> {
+    if input.peek(syn::token::Bracket) {
+        let content;
+        syn::bracketed!(content in input);
+        let list = content.parse_terminated(|i| i.parse::<LitStr>(), Token![,])?;
+        Ok(list.into_iter().collect())
+    } else {
+        Ok(vec![input.parse()?])
+    }
+}
+
+fn dialects(input: ParseStream) -> syn::Result<Vec<Dialect>> {
+    let names = strings(input)?;
+    if names.is_empty() {
+        return Err(input.error(
+            "`dialect = []` names no dialect: give `\"postgres\"`, `\"mysql\"` or `\"sqlite\"`",
+        ));
+    }
+    names
+        .iter()
+        .map(|name| match name.value().as_str() {
+            "postgres" | "postgresql" => Ok(Dialect::Postgres),
+            "mysql" | "mariadb" => Ok(Dialect::MySql),
+            "sqlite" => Ok(Dialect::Sqlite),
+            other => Err(syn::Error::new(
+                name.span(),
+                format!(
+                    "unknown dialect `{other}`: write `\"postgres\"`, `\"mysql\"` or `\"sqlite\"`"
+                ),
+            )),
         })
+        .collect()
+}
+
+fn lints(input: ParseStream) -> syn::Result<Lints> {
+    let level: LitStr = input.parse()?;
+    match level.value().as_str() {
+        "warn" => Ok(Lints::Warn),
+        "deny" => Ok(Lints::Deny),
+        other => Err(syn::Error::new(
+            level.span(),
+            format!("unknown lint level `{other}`: write `lints = \"warn\"` (the default) or `lints = \"deny\"`"),
+        )),
     }
 }
 

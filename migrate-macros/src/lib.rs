@@ -10,7 +10,8 @@
 //!
 //! The macro runs in stages, each in its own module: [`input`] parses the macro arguments,
 //! [`scan`] reads the directory and parses every file name and header, [`validate`] checks
-//! the set as a whole, and [`expand`] generates the module. Every stage collects all of its
+//! the set as a whole, [`sql`] reads the SQL (schema model, certain errors, lints), and
+//! [`expand`] generates the module. Every stage collects all of its
 //! problems and the macro reports them together, so one build shows every bad file.
 //!
 //! File names, directives, checksums and the list of tracked directories are read by
@@ -21,6 +22,7 @@ mod code;
 mod expand;
 mod input;
 mod scan;
+mod sql;
 mod validate;
 
 use proc_macro::TokenStream;
@@ -42,8 +44,11 @@ pub fn embed_migrations(input: TokenStream) -> TokenStream {
         Ok(input) => input,
         Err(error) => return expand::with_errors(&krate, error).into(),
     };
-    match scan::scan(&input).and_then(|dir| validate::validate(&input, dir)) {
-        Ok(set) => expand::expand(&krate, &input, &set).into(),
+    let checked = scan::scan(&input)
+        .and_then(|dir| validate::validate(&input, dir))
+        .and_then(|set| sql::check(&input, &set).map(|warnings| (set, warnings)));
+    match checked {
+        Ok((set, warnings)) => expand::expand(&krate, &input, &set, &warnings).into(),
         Err(error) => expand::with_errors(&krate, error).into(),
     }
 }

