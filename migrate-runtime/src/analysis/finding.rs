@@ -60,6 +60,26 @@ pub enum Problem {
 }
 
 impl Finding {
+    /// A finding of `kind` at `file:line:column`; `statement` is shortened to its first line.
+    pub fn new(
+        kind: Kind,
+        file: &str,
+        (line, column): (usize, usize),
+        statement: &str,
+        message: String,
+        fix: String,
+    ) -> Self {
+        Finding {
+            kind,
+            file: file.to_owned(),
+            line,
+            column,
+            statement: first_line(statement),
+            message,
+            fix,
+        }
+    }
+
     /// Error for [`Kind::Error`], warning for [`Kind::Lint`].
     pub fn severity(&self) -> Severity {
         match self.kind {
@@ -110,4 +130,15 @@ impl fmt::Display for Finding {
         }
         Ok(())
     }
+}
+
+/// The first line of a statement, shortened to 120 characters, with `…` when anything was cut.
+fn first_line(statement: &str) -> String {
+    let mut lines = statement.trim().lines();
+    let first = lines.next().unwrap_or("").trim_end();
+    let mut shown: String = first.chars().take(120).collect();
+    if shown.len() < first.len() || lines.next().is_some() {
+        shown.push_str(" …");
+    }
+    shown
 }
