@@ -34,10 +34,16 @@
 //! assert!(findings[0].message.contains("name"));
 //! ```
 
+mod allow;
+mod check;
+mod effects;
 mod finding;
+mod message;
+mod model;
 mod name;
 mod parse;
 pub mod rules;
+mod transaction;
 
 pub use finding::{Finding, Kind, Problem, Severity};
 pub use rules::Rule;
@@ -153,8 +159,7 @@ impl Settings {
 /// Analyzes migration files given in version order, each up file followed by its down file
 /// when it has one. Returns every finding, in file order.
 pub fn analyze_files(files: &[File<'_>], dialect: Dialect, settings: &Settings) -> Vec<Finding> {
-    let _ = (files, dialect, settings);
-    Vec::new()
+    check::run(files, dialect, settings)
 }
 
 /// Analyzes embedded migrations (what `embed_migrations!` generated) for `dialect`.

@@ -1,0 +1,194 @@
+//! The driver: folds the model over the files in order, and turns what each statement needs
+//! but certainly lacks, what cannot run in its file's transaction, and the lints into
+//! findings.
+
+use sqlparser::ast::Ident;
+
+use super::allow::allowed;
+use super::effects::{effects, Effect, Expect, Need};
+use super::message::{already_exists, missing};
+use super::model::{Knowledge, Model};
+use super::parse::{parse, Parsed};
+use super::rules::{Linter, Tables};
+use super::transaction::refuses_transaction;
+use super::{Content, Dialect, File, Finding, Kind, Problem, Settings, Transaction};
+use crate::statements::{kind, StatementKind};
+
+/// Runs the analysis over `files` (see [`super::analyze_files`]).
+pub(crate) fn run(files: &[File<'_>], dialect: Dialect, settings: &Settings) -> Vec<Finding> {
+    let mut model = Model::new(dialect);
+    let mut linter = Linter::new(dialect);
+    let mut findings = Vec::new();
+    for file in files {
+        match file.content {
+            Content::Rust => model.apply(super::model::Change::Open),
+            Content::Up { sql, transaction } => {
+                model.begin_migration();
+                linter.begin_file(transaction);
+                let mut run = FileRun {
+                    file,
+                    sql,
+                    transaction,
+                    settings,
+                    findings: &mut findings,
+                };
+                run.statements(&mut model, Some(&mut linter));
+            }
+            Content::Down { sql, transaction } => {
+                // A down script runs against the schema after its up; what it leaves is not
+                // what the next migration sees.
+                let mut after_down = model.clone();
+                let mut run = FileRun {
+                    file,
+                    sql,
+                    transaction,
+                    settings,
+                    findings: &mut findings,
+                };
+                run.statements(&mut after_down, None);
+            }
+        }
+    }
+    findings
+}
+
+/// One file being checked.
+struct FileRun<'a, 'f> {
+    file: &'a File<'a>,
+    sql: &'a str,
+    transaction: Transaction,
+    settings: &'a Settings,
+    findings: &'f mut Vec<Finding>,
+}
+
+impl FileRun<'_, '_> {
+    /// Checks and applies every statement; lints only with a linter (not for down scripts).
+    fn statements(&mut self, model: &mut Model, mut linter: Option<&mut Linter>) {
+        let dialect = model.dialect();
+        let mut own_transaction_control = false;
+        for statement in parse(self.sql, dialect) {
+            let opt_outs = allowed(statement.before, statement.text);
+            for (name, _) in &opt_outs.unknown {
+                self.unknown_rule(&statement, name);
+            }
+            if kind(statement.text) == StatementKind::TransactionControl {
+                own_transaction_control = true;
+            }
+            if self.transaction == Transaction::One && !own_transaction_control {
+                if let Some(what) = refuses_transaction(statement.text, dialect) {
+                    self.needs_no_transaction(&statement, what);
+                }
+            }
+            if let Some(linter) = linter.as_deref_mut() {
+                let tables = ModelTables { model, dialect };
+                for lint in linter.check(&statement, &tables) {
+                    let allowed = opt_outs.rules.contains(&lint.rule)
+                        || self.settings.allow.contains(&lint.rule);
+                    if !allowed {
+                        self.push(
+                            Kind::Lint(lint.rule),
+                            &statement,
+                            None,
+                            lint.message,
+                            lint.fix,
+                        );
+                    }
+                }
+            }
+            for effect in effects(&statement, model) {
+                match effect {
+                    Effect::Need(need) => self.need(model, &statement, need),
+                    Effect::Change(change) => model.apply(change),
+                }
+            }
+        }
+    }
+
+    fn need(&mut self, model: &Model, statement: &Parsed<'_>, need: Need) {
+        let failed = match (need.expect, model.knows(&need.object)) {
+            (Expect::Present, Knowledge::Absent) => Some(missing(model, &need.object)),
+            (Expect::Absent, Knowledge::Present) => Some(already_exists(&need.object)),
+            _ => None,
+        };
+        if let Some((problem, message, fix)) = failed {
+            self.push(
+                Kind::Error(problem),
+                statement,
+                need.at.as_ref(),
+                message,
+                fix,
+            );
+        }
+    }
+
+    fn needs_no_transaction(&mut self, statement: &Parsed<'_>, what: &str) {
+        self.push(
+            Kind::Error(Problem::NeedsNoTransaction),
+            statement,
+            None,
+            format!("`{what}` cannot run inside a transaction, and this file runs in one"),
+            "add `-- migrate:no-transaction` at the top of the file (and keep that file to statements that may run without one)".to_owned(),
+        );
+    }
+
+    fn unknown_rule(&mut self, statement: &Parsed<'_>, name: &str) {
+        let rules: Vec<&str> = super::Rule::ALL.iter().map(|r| r.name()).collect();
+        self.push(
+            Kind::Error(Problem::UnknownRule),
+            statement,
+            None,
+            format!("`-- migrate:allow {name}`: there is no rule `{name}`"),
+            format!("write one of: {}", rules.join(", ")),
+        );
+    }
+
+    fn push(
+        &mut self,
+        kind: Kind,
+        statement: &Parsed<'_>,
+        at: Option<&Ident>,
+        message: String,
+        fix: String,
+    ) {
+        let position = at
+            .and_then(|ident| position_of(statement, ident))
+            .unwrap_or((statement.line, statement.column));
+        self.findings.push(Finding::new(
+            kind,
+            self.file.name,
+            position,
+            statement.text,
+            message,
+            fix,
+        ));
+    }
+}
+
+/// Where `ident` is in the file: its span is relative to the statement's text.
+fn position_of(statement: &Parsed<'_>, ident: &Ident) -> Option<(usize, usize)> {
+    let start = ident.span.start;
+    let (line, column) = (
+        usize::try_from(start.line).ok()?,
+        usize::try_from(start.column).ok()?,
+    );
+    if line == 0 || column == 0 {
+        return None;
+    }
+    if line == 1 {
+        Some((statement.line, statement.column + column - 1))
+    } else {
+        Some((statement.line + line - 1, column))
+    }
+}
+
+/// The linter's view of the model.
+struct ModelTables<'m> {
+    model: &'m Model,
+    dialect: Dialect,
+}
+
+impl Tables for ModelTables<'_> {
+    fn is_new(&self, table: &sqlparser::ast::ObjectName) -> bool {
+        super::name::Qualified::of(table, self.dialect).is_some_and(|name| self.model.is_new(&name))
+    }
+}
