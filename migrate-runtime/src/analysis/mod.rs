@@ -43,6 +43,8 @@ mod model;
 mod name;
 mod parse;
 pub mod rules;
+#[cfg(test)]
+mod tests;
 mod transaction;
 
 pub use finding::{Finding, Kind, Problem, Severity};
