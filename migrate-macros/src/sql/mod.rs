@@ -8,7 +8,7 @@
 //! With several backend features and no argument the SQL is not read, and a warning says to
 //! name the dialect (reading PostgreSQL SQL as SQLite would report errors that are not).
 
-use migrate_runtime::analysis::{self, Dialect, File, Finding, Rule, Settings, Severity};
+use migrate_runtime::analysis::{self, Dialect, File, Finding, Settings, Severity};
 
 use crate::input::{Input, Lints};
 use crate::scan::Role;
@@ -24,13 +24,12 @@ pub struct Warning {
 
 /// Reads the SQL of `set`. Returns the warnings, or every error.
 pub fn check(input: &Input, set: &Set) -> syn::Result<Vec<Warning>> {
-    let allow = allowed_rules(input)?;
+    let settings = settings(input)?;
     let dialects = match dialects(input) {
         Ok(dialects) => dialects,
         Err(warning) => return Ok(vec![warning]),
     };
     let files = files(set);
-    let settings = Settings::allowing(allow);
     let mut findings: Vec<Finding> = Vec::new();
     for dialect in dialects {
         for finding in analysis::analyze_files(&files, dialect, &settings) {

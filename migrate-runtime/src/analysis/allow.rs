@@ -1,12 +1,15 @@
-//! Opt-outs: a `-- migrate:allow <rule>[, <rule>…]` comment in the comments before a
-//! statement, or on a comment line inside it, turns those rules off for that statement.
+//! Opt-outs: a `-- migrate:allow <name>[, <name>…] [-- <reason>]` comment in the comments
+//! before a statement, or on a comment line inside it, turns those rules (or allowable
+//! errors) off for that statement. The reason after ` -- ` is for the reader.
 
-use super::rules::Rule;
+use super::{Kind, Problem, Rule};
 
-/// A rule name an opt-out comment gave, and where.
+/// What the opt-out comments of a statement allow.
 pub(crate) struct Allowed {
     /// The rules the comments name.
     pub rules: Vec<Rule>,
+    /// The errors the comments name.
+    pub problems: Vec<Problem>,
     /// Names that are not rules, with their line offset from the text's first line.
     pub unknown: Vec<(String, usize)>,
 }
@@ -20,6 +23,7 @@ const MARKER: &str = "migrate:allow";
 pub(crate) fn allowed(before: &str, text: &str) -> Allowed {
     let mut allowed = Allowed {
         rules: Vec::new(),
+        problems: Vec::new(),
         unknown: Vec::new(),
     };
     let before_lines = before.matches('\n').count();
@@ -44,12 +48,26 @@ pub(crate) fn allowed(before: &str, text: &str) -> Allowed {
             continue;
         };
         let rest = rest.trim_end_matches("*/");
+        let rest = rest.split(" --").next().unwrap_or(rest);
         for name in rest.split([',', ' ', '\t']).filter(|n| !n.is_empty()) {
-            match Rule::from_name(name) {
-                Some(rule) => allowed.rules.push(rule),
-                None => allowed.unknown.push((name.to_owned(), index)),
+            if let Some(rule) = Rule::from_name(name) {
+                allowed.rules.push(rule);
+            } else if let Some(problem) = Problem::from_name(name) {
+                allowed.problems.push(problem);
+            } else {
+                allowed.unknown.push((name.to_owned(), index));
             }
         }
     }
     allowed
+}
+
+impl Allowed {
+    /// Whether a finding of `kind` on this statement is allowed.
+    pub fn allows(&self, kind: Kind) -> bool {
+        match kind {
+            Kind::Lint(rule) => self.rules.contains(&rule),
+            Kind::Error(problem) => self.problems.contains(&problem),
+        }
+    }
 }

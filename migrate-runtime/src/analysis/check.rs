@@ -5,17 +5,18 @@
 use sqlparser::ast::Ident;
 
 use super::allow::allowed;
+use super::allow::Allowed;
 use super::effects::{effects, Effect, Expect, Need};
 use super::message::{already_exists, missing};
 use super::model::{Knowledge, Model};
 use super::parse::{parse, Parsed};
 use super::rules::{Linter, Tables};
 use super::transaction::refuses_transaction;
-use super::{Content, Dialect, File, Finding, Kind, Problem, Settings, Transaction};
+use super::{Content, Dialect, File, Finding, Kind, Problem, Transaction};
 use crate::statements::{kind, StatementKind};
 
 /// Runs the analysis over `files` (see [`super::analyze_files`]).
-pub(crate) fn run(files: &[File<'_>], dialect: Dialect, settings: &Settings) -> Vec<Finding> {
+pub(crate) fn run(files: &[File<'_>], dialect: Dialect) -> Vec<Finding> {
     let mut model = Model::new(dialect);
     let mut linter = Linter::new(dialect);
     let mut findings = Vec::new();
@@ -29,7 +30,6 @@ pub(crate) fn run(files: &[File<'_>], dialect: Dialect, settings: &Settings) -> 
                     file,
                     sql,
                     transaction,
-                    settings,
                     findings: &mut findings,
                 };
                 run.statements(&mut model, Some(&mut linter));
@@ -42,7 +42,6 @@ pub(crate) fn run(files: &[File<'_>], dialect: Dialect, settings: &Settings) -> 
                     file,
                     sql,
                     transaction,
-                    settings,
                     findings: &mut findings,
                 };
                 run.statements(&mut after_down, None);
@@ -57,7 +56,6 @@ struct FileRun<'a, 'f> {
     file: &'a File<'a>,
     sql: &'a str,
     transaction: Transaction,
-    settings: &'a Settings,
     findings: &'f mut Vec<Finding>,
 }
 
@@ -67,6 +65,7 @@ impl FileRun<'_, '_> {
         let dialect = model.dialect();
         let mut own_transaction_control = false;
         for statement in parse(self.sql, dialect) {
+            let first_finding = self.findings.len();
             let opt_outs = allowed(statement.before, statement.text);
             for (name, _) in &opt_outs.unknown {
                 self.unknown_rule(&statement, name);
@@ -82,17 +81,13 @@ impl FileRun<'_, '_> {
             if let Some(linter) = linter.as_deref_mut() {
                 let tables = ModelTables { model, dialect };
                 for lint in linter.check(&statement, &tables) {
-                    let allowed = opt_outs.rules.contains(&lint.rule)
-                        || self.settings.allow.contains(&lint.rule);
-                    if !allowed {
-                        self.push(
-                            Kind::Lint(lint.rule),
-                            &statement,
-                            None,
-                            lint.message,
-                            lint.fix,
-                        );
-                    }
+                    self.push(
+                        Kind::Lint(lint.rule),
+                        &statement,
+                        None,
+                        lint.message,
+                        lint.fix,
+                    );
                 }
             }
             for effect in effects(&statement, model) {
@@ -100,6 +95,19 @@ impl FileRun<'_, '_> {
                     Effect::Need(need) => self.need(model, &statement, need),
                     Effect::Change(change) => model.apply(change),
                 }
+            }
+            self.opt_out(first_finding, &opt_outs);
+        }
+    }
+
+    /// Drops the findings from `first` on that the statement's comments allow.
+    fn opt_out(&mut self, first: usize, opt_outs: &Allowed) {
+        let mut index = first;
+        while index < self.findings.len() {
+            if opt_outs.allows(self.findings[index].kind) {
+                self.findings.remove(index);
+            } else {
+                index += 1;
             }
         }
     }
@@ -132,13 +140,15 @@ impl FileRun<'_, '_> {
     }
 
     fn unknown_rule(&mut self, statement: &Parsed<'_>, name: &str) {
-        let rules: Vec<&str> = super::Rule::ALL.iter().map(|r| r.name()).collect();
         self.push(
             Kind::Error(Problem::UnknownRule),
             statement,
             None,
-            format!("`-- migrate:allow {name}`: there is no rule `{name}`"),
-            format!("write one of: {}", rules.join(", ")),
+            format!("`-- migrate:allow {name}`: there is no rule or error `{name}`"),
+            format!(
+                "write one of: {}",
+                super::Settings::allowable_names().join(", ")
+            ),
         );
     }
 

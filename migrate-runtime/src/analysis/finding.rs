@@ -99,6 +99,24 @@ impl Finding {
 }
 
 impl Problem {
+    /// The problems an opt-out may name: every one but [`Problem::UnknownRule`]. Opting out
+    /// of an error is for what the analysis cannot see: a table that something other than
+    /// these migrations creates, a failure a test provokes on purpose.
+    pub const ALLOWABLE: &'static [Problem] = &[
+        Problem::Missing,
+        Problem::AlreadyExists,
+        Problem::NeedsNoTransaction,
+        Problem::Engine,
+    ];
+
+    /// The allowable problem named `name`.
+    pub fn from_name(name: &str) -> Option<Problem> {
+        Problem::ALLOWABLE
+            .iter()
+            .copied()
+            .find(|problem| problem.name() == name)
+    }
+
     /// The problem's name in reports and JSON.
     pub fn name(self) -> &'static str {
         match self {

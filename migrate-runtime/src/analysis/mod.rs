@@ -147,6 +147,8 @@ impl Transaction {
 pub struct Settings {
     /// Rules turned off for every file (the macro's `allow = [...]`).
     pub allow: Vec<Rule>,
+    /// Errors turned off for every file (also `allow = [...]`, by their names).
+    pub allow_errors: Vec<Problem>,
 }
 
 impl Settings {
@@ -154,6 +156,38 @@ impl Settings {
     pub fn allowing(rules: impl IntoIterator<Item = Rule>) -> Self {
         Settings {
             allow: rules.into_iter().collect(),
+            allow_errors: Vec::new(),
+        }
+    }
+
+    /// Turns off the rule or the error named `name` (a [`Rule::name`] or an allowable
+    /// [`Problem::name`]) for every file. Returns false, changing nothing, when no rule or
+    /// allowable error has that name.
+    pub fn allow_name(&mut self, name: &str) -> bool {
+        if let Some(rule) = Rule::from_name(name) {
+            self.allow.push(rule);
+        } else if let Some(problem) = Problem::from_name(name) {
+            self.allow_errors.push(problem);
+        } else {
+            return false;
+        }
+        true
+    }
+
+    /// Every name [`Settings::allow_name`] accepts, for messages.
+    pub fn allowable_names() -> Vec<&'static str> {
+        Rule::ALL
+            .iter()
+            .map(|rule| rule.name())
+            .chain(Problem::ALLOWABLE.iter().map(|problem| problem.name()))
+            .collect()
+    }
+
+    /// Whether a finding of `kind` is turned off for every file.
+    fn allows(&self, kind: Kind) -> bool {
+        match kind {
+            Kind::Lint(rule) => self.allow.contains(&rule),
+            Kind::Error(problem) => self.allow_errors.contains(&problem),
         }
     }
 }
@@ -161,7 +195,9 @@ impl Settings {
 /// Analyzes migration files given in version order, each up file followed by its down file
 /// when it has one. Returns every finding, in file order.
 pub fn analyze_files(files: &[File<'_>], dialect: Dialect, settings: &Settings) -> Vec<Finding> {
-    check::run(files, dialect, settings)
+    let mut findings = check::run(files, dialect);
+    findings.retain(|finding| !settings.allows(finding.kind));
+    findings
 }
 
 /// Analyzes embedded migrations (what `embed_migrations!` generated) for `dialect`.

@@ -251,3 +251,18 @@ fn mysql_and_sqlite_names_ignore_case() {
         1
     );
 }
+
+#[test]
+fn errors_can_be_allowed_for_a_statement_or_a_directory() {
+    use crate::analysis::{analyze_files, Settings};
+    let sql = "-- migrate:allow missing -- the job queue creates `jobs`\nALTER TABLE jobs ADD COLUMN tenant int;\nALTER TABLE other ADD COLUMN x int;";
+    let found = pg(&[sql]);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].3.contains("`other`"));
+    let files = [File::sql(1, "0001_x.sql", sql, true)];
+    let mut settings = Settings::default();
+    assert!(settings.allow_name("missing"));
+    assert!(!settings.allow_name("unknown-rule"));
+    assert!(!settings.allow_name("no-such-thing"));
+    assert!(analyze_files(&files, Dialect::Postgres, &settings).is_empty());
+}
