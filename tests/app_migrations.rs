@@ -4,7 +4,7 @@
 
 use migrate_tests::{pg_relation_exists, PgDatabase, SqliteFile};
 
-migrate::embed_migrations!("../migrations");
+migrate::embed_migrations!("../migrations", dialect = ["postgres", "mysql", "sqlite"]);
 
 const TABLES: [&str; 4] = ["users", "personas", "conversations", "messages"];
 

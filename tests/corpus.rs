@@ -6,10 +6,16 @@
 use migrate_tests::{pg_relation_exists, PgDatabase, SqliteFile};
 
 mod atuin_server {
-    migrate::embed_migrations!("../../shared/corpus/atuin-server-postgres/migrations");
+    migrate::embed_migrations!(
+        "../../shared/corpus/atuin-server-postgres/migrations",
+        dialect = "postgres"
+    );
 }
 mod atuin_client {
-    migrate::embed_migrations!("../../shared/corpus/atuin-client-sqlite/migrations");
+    migrate::embed_migrations!(
+        "../../shared/corpus/atuin-client-sqlite/migrations",
+        dialect = "sqlite"
+    );
 }
 
 #[tokio::test]

@@ -6,14 +6,14 @@
 
 use std::path::Path;
 
-migrate::embed_migrations!("fixtures/basic");
+migrate::embed_migrations!("fixtures/basic", dialect = ["postgres", "mysql", "sqlite"]);
 
 mod crlf {
-    migrate::embed_migrations!("fixtures/crlf");
+    migrate::embed_migrations!("fixtures/crlf", dialect = ["postgres", "mysql", "sqlite"]);
 }
 
 mod no_transaction {
-    migrate::embed_migrations!("fixtures/no_transaction");
+    migrate::embed_migrations!("fixtures/no_transaction", dialect = "postgres");
 }
 
 fn fixture(name: &str) -> Vec<u8> {

@@ -21,7 +21,10 @@ use support::{
 // A small, portable application schema of our own (not the example app's `migrations/`,
 // which grows with the example).
 mod app {
-    migrate::embed_migrations!("fixtures/testing_app");
+    migrate::embed_migrations!(
+        "fixtures/testing_app",
+        dialect = ["postgres", "mysql", "sqlite"]
+    );
 }
 use app::migrations::MIGRATIONS as APP;
 

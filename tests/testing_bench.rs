@@ -19,10 +19,13 @@ use migrate::testing::{template_name, TestDatabaseBuilder};
 use migrate::{Migrations, Migrator};
 
 mod app {
-    migrate::embed_migrations!("../migrations");
+    migrate::embed_migrations!("../migrations", dialect = ["postgres", "mysql", "sqlite"]);
 }
 mod atuin_server {
-    migrate::embed_migrations!("../../shared/corpus/atuin-server-postgres/migrations");
+    migrate::embed_migrations!(
+        "../../shared/corpus/atuin-server-postgres/migrations",
+        dialect = "postgres"
+    );
 }
 
 const TESTS: usize = 50;

@@ -17,16 +17,28 @@ use crate::support::{diesel_layout, runtime_migrations, sqlx_layout, CORPUS};
 // corpus_present.rs).
 #[cfg(corpus)]
 mod atuin_scripts {
-    migrate::embed_migrations!("../../shared/corpus/atuin-scripts-sqlite/migrations");
+    migrate::embed_migrations!(
+        "../../shared/corpus/atuin-scripts-sqlite/migrations",
+        dialect = "sqlite"
+    );
 }
 mod lossy_default {
-    migrate::embed_migrations!("fixtures/testing_lossy_default");
+    migrate::embed_migrations!(
+        "fixtures/testing_lossy_default",
+        dialect = ["postgres", "mysql", "sqlite"]
+    );
 }
 mod forgotten_index {
-    migrate::embed_migrations!("fixtures/testing_forgotten_index");
+    migrate::embed_migrations!(
+        "fixtures/testing_forgotten_index",
+        dialect = ["postgres", "mysql", "sqlite"]
+    );
 }
 mod reapply_differs {
-    migrate::embed_migrations!("fixtures/testing_reapply_differs");
+    migrate::embed_migrations!(
+        "fixtures/testing_reapply_differs",
+        dialect = ["postgres", "mysql", "sqlite"]
+    );
 }
 
 /// Which server a check runs on.

@@ -9,7 +9,10 @@
 
 use std::process::ExitCode;
 
-migrate::embed_migrations!("../../migrations");
+migrate::embed_migrations!(
+    "../../migrations",
+    dialect = ["postgres", "mysql", "sqlite"]
+);
 
 const DEFAULT_URL: &str = "sqlite://example-app.db?mode=rwc";
 

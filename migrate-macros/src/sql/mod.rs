@@ -61,36 +61,29 @@ pub fn check(input: &Input, set: &Set) -> syn::Result<Vec<Warning>> {
     }
 }
 
-/// The rules of `allow = […]`; an unknown name is an error at its literal.
-fn allowed_rules(input: &Input) -> syn::Result<Vec<Rule>> {
-    let mut rules = Vec::new();
+/// The settings of `allow = […]`; an unknown name is an error at its literal.
+fn settings(input: &Input) -> syn::Result<Settings> {
+    let mut settings = Settings::default();
     let mut error: Option<syn::Error> = None;
     for name in &input.allow {
-        match Rule::from_name(&name.value()) {
-            Some(rule) => rules.push(rule),
-            None => {
-                let message = syn::Error::new(
-                    name.span(),
-                    format!(
-                        "unknown rule `{}` in `allow`; the rules are: {}",
-                        name.value(),
-                        Rule::ALL
-                            .iter()
-                            .map(|r| r.name())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                );
-                match &mut error {
-                    Some(error) => error.combine(message),
-                    None => error = Some(message),
-                }
+        if !settings.allow_name(&name.value()) {
+            let message = syn::Error::new(
+                name.span(),
+                format!(
+                    "`allow`: there is no rule or error `{}`; the names are: {}",
+                    name.value(),
+                    Settings::allowable_names().join(", ")
+                ),
+            );
+            match &mut error {
+                Some(error) => error.combine(message),
+                None => error = Some(message),
             }
         }
     }
     match error {
         Some(error) => Err(error),
-        None => Ok(rules),
+        None => Ok(settings),
     }
 }
 

@@ -3,7 +3,7 @@
 //! the code that `embed_migrations!`, `#[up]` and `#[down]` generate must reach the facade
 //! without naming it.
 
-renamed::embed_migrations!("migrations");
+renamed::embed_migrations!("migrations", dialect = "sqlite");
 
 #[cfg(test)]
 mod tests {

@@ -174,18 +174,18 @@ impl Model {
             Object::Table(name) => match self.relation(name) {
                 Some(Some(Relation::Table(_) | Relation::View)) => Knowledge::Present,
                 Some(Some(_)) => Knowledge::Absent,
-                Some(None) => self.missing(name),
+                Some(None) => self.missing(name, Implicit::No),
                 None => Knowledge::Unknown,
             },
             Object::Relation(name) => match self.relation(name) {
                 Some(Some(_)) => Knowledge::Present,
-                Some(None) => self.missing(name),
+                Some(None) => self.missing(name, Implicit::Maybe),
                 None => Knowledge::Unknown,
             },
             Object::Index(name) => match self.relation(name) {
                 Some(Some(Relation::Index { .. })) => Knowledge::Present,
                 Some(Some(_)) => Knowledge::Absent,
-                Some(None) => self.missing(name),
+                Some(None) => self.missing(name, Implicit::Maybe),
                 None => Knowledge::Unknown,
             },
             Object::Column(table, column) => self.column(table, column),
@@ -287,7 +287,7 @@ impl Model {
     }
 
     /// A relation that is not in the model: absent, unless something may have created it.
-    fn missing(&self, name: &Qualified) -> Knowledge {
+    fn missing(&self, name: &Qualified, implicit: Implicit) -> Knowledge {
         let catalog = match self.dialect {
             Dialect::Postgres => name.name.0.starts_with("pg_"),
             Dialect::Sqlite => name.name.0.starts_with("sqlite_"),
@@ -296,7 +296,8 @@ impl Model {
         let elsewhere = name.schema.is_none() && self.search_path_changed;
         let key = self.key(name);
         let extension = self.extended.contains(&key.0);
-        if catalog || elsewhere || extension || self.may_be_implicit(&key) {
+        let implicit = implicit == Implicit::Maybe && self.may_be_implicit(&key);
+        if catalog || elsewhere || extension || implicit {
             return Knowledge::Unknown;
         }
         self.missing_word(&name.name.0)
@@ -322,7 +323,7 @@ impl Model {
         if self.extended.contains(&self.key(name).0) {
             return Knowledge::Unknown;
         }
-        self.missing(name)
+        self.missing(name, Implicit::No)
     }
 
     fn missing_word(&self, word: &str) -> Knowledge {
@@ -356,6 +357,14 @@ impl Model {
             .find(|((_, name), _)| name.0.eq_ignore_ascii_case(word))
             .map(|(_, function)| function)
     }
+}
+
+/// Whether a missing relation may be one the database named on its own (an index or a
+/// sequence; never a table).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Implicit {
+    No,
+    Maybe,
 }
 
 /// `public` on PostgreSQL, `main` on SQLite; MySQL's current database has no name here.
