@@ -10,6 +10,7 @@
 //! rejected it) only the rules that read text run, where the text is certain enough
 //! (none yet).
 
+mod index;
 mod rule;
 
 #[cfg(test)]
@@ -92,8 +93,10 @@ impl Linter {
             dialect: self.dialect,
             tables,
         };
-        let mut lints: Vec<Lint> = Vec::new();
-        let _ = (&statement.ast, context);
+        let mut lints = Vec::new();
+        if let Some(ast) = &statement.ast {
+            index::check(ast, context, &mut lints);
+        }
         lints.retain(|lint| lint.rule.applies_to(self.dialect));
         lints
     }
