@@ -10,6 +10,8 @@
 //! rejected it) only the rules that read text run, where the text is certain enough
 //! (none yet).
 
+mod alter;
+mod constraint;
 mod index;
 mod rule;
 
@@ -96,6 +98,7 @@ impl Linter {
         let mut lints = Vec::new();
         if let Some(ast) = &statement.ast {
             index::check(ast, context, &mut lints);
+            constraint::check(ast, context, &mut lints);
         }
         lints.retain(|lint| lint.rule.applies_to(self.dialect));
         lints

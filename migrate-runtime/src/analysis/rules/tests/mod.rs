@@ -2,6 +2,7 @@
 //! statement by statement with a stand-in for the schema model that knows which tables the
 //! migration created.
 
+mod constraint;
 mod index;
 mod rule;
 
