@@ -13,6 +13,7 @@
 mod alter;
 mod constraint;
 mod index;
+mod not_null;
 mod rule;
 
 #[cfg(test)]
@@ -24,6 +25,7 @@ pub use rule::Rule;
 
 use super::parse::Parsed;
 use super::{Dialect, Transaction};
+use not_null::NotNullProofs;
 
 /// Whether a table was created by the migration being checked, before the statement.
 pub(crate) trait Tables {
@@ -73,15 +75,21 @@ impl Context<'_> {
     }
 }
 
-/// Runs every rule over the statements of one file after another.
+/// Runs every rule over the statements of one file after another; it keeps what a rule
+/// needs to know about earlier statements: in every file so far, which columns a validated
+/// check proves `NOT NULL`.
 pub(crate) struct Linter {
     dialect: Dialect,
+    not_null: NotNullProofs,
 }
 
 impl Linter {
     /// A linter for `dialect`.
     pub fn new(dialect: Dialect) -> Self {
-        Linter { dialect }
+        Linter {
+            dialect,
+            not_null: NotNullProofs::default(),
+        }
     }
 
     /// Starts a new file.
@@ -99,6 +107,7 @@ impl Linter {
         if let Some(ast) = &statement.ast {
             index::check(ast, context, &mut lints);
             constraint::check(ast, context, &mut lints);
+            lints.extend(self.not_null.check(ast, context));
         }
         lints.retain(|lint| lint.rule.applies_to(self.dialect));
         lints

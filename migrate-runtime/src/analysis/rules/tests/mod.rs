@@ -4,6 +4,7 @@
 
 mod constraint;
 mod index;
+mod not_null;
 mod rule;
 
 use sqlparser::ast::ObjectName;
