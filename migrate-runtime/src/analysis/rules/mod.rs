@@ -14,6 +14,7 @@ mod alter;
 mod constraint;
 mod index;
 mod not_null;
+mod rename_drop;
 mod rule;
 
 #[cfg(test)]
@@ -108,6 +109,7 @@ impl Linter {
             index::check(ast, context, &mut lints);
             constraint::check(ast, context, &mut lints);
             lints.extend(self.not_null.check(ast, context));
+            rename_drop::check(ast, context, &mut lints);
         }
         lints.retain(|lint| lint.rule.applies_to(self.dialect));
         lints

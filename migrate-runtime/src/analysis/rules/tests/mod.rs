@@ -5,6 +5,7 @@
 mod constraint;
 mod index;
 mod not_null;
+mod rename_drop;
 mod rule;
 
 use sqlparser::ast::ObjectName;
