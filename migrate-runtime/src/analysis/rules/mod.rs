@@ -10,7 +10,9 @@
 //! rejected it) only the rules that read text run, where the text is certain enough
 //! (none yet).
 
+mod add_column;
 mod alter;
+mod column;
 mod constraint;
 mod index;
 mod not_null;
@@ -109,6 +111,8 @@ impl Linter {
             index::check(ast, context, &mut lints);
             constraint::check(ast, context, &mut lints);
             lints.extend(self.not_null.check(ast, context));
+            column::check(ast, context, &mut lints);
+            add_column::check(ast, context, &mut lints);
             rename_drop::check(ast, context, &mut lints);
         }
         lints.retain(|lint| lint.rule.applies_to(self.dialect));

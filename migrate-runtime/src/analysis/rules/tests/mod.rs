@@ -2,6 +2,8 @@
 //! statement by statement with a stand-in for the schema model that knows which tables the
 //! migration created.
 
+mod add_column;
+mod column;
 mod constraint;
 mod index;
 mod not_null;
