@@ -18,6 +18,7 @@ mod index;
 mod not_null;
 mod rename_drop;
 mod rule;
+mod write;
 
 #[cfg(test)]
 mod tests;
@@ -114,6 +115,7 @@ impl Linter {
             column::check(ast, context, &mut lints);
             add_column::check(ast, context, &mut lints);
             rename_drop::check(ast, context, &mut lints);
+            write::check(ast, context, &mut lints);
         }
         lints.retain(|lint| lint.rule.applies_to(self.dialect));
         lints

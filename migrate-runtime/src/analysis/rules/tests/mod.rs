@@ -9,6 +9,7 @@ mod index;
 mod not_null;
 mod rename_drop;
 mod rule;
+mod write;
 
 use sqlparser::ast::ObjectName;
 
