@@ -7,17 +7,19 @@
 //! Each concern has its file: [`Rule`] (names, dialects, the documentation of each rule),
 //! the linter here (runs the rules, keeps what one statement tells about the next), and one
 //! file per family of rules. A rule reads the parsed statement; on an opaque one (the parser
-//! rejected it) only the rules that read text run, where the text is certain enough
-//! (none yet).
+//! rejected it) only the rules that read text run, where the text is certain enough.
 
 mod add_column;
 mod alter;
 mod column;
 mod constraint;
+mod definer;
 mod index;
 mod not_null;
+mod password;
 mod rename_drop;
 mod rule;
+mod text;
 mod write;
 
 #[cfg(test)]
@@ -101,21 +103,31 @@ impl Linter {
         let _ = transaction;
     }
 
-    /// The lints of one statement (opaque or not), before the model applies it.
+    /// The lints of one statement (opaque or not), before the model applies it. On an opaque
+    /// statement only the rules that read text run: `password-literal` and
+    /// `security-definer-search-path`.
     pub fn check(&mut self, statement: &Parsed<'_>, tables: &dyn Tables) -> Vec<Lint> {
         let context = Context {
             dialect: self.dialect,
             tables,
         };
         let mut lints = Vec::new();
-        if let Some(ast) = &statement.ast {
-            index::check(ast, context, &mut lints);
-            constraint::check(ast, context, &mut lints);
-            lints.extend(self.not_null.check(ast, context));
-            column::check(ast, context, &mut lints);
-            add_column::check(ast, context, &mut lints);
-            rename_drop::check(ast, context, &mut lints);
-            write::check(ast, context, &mut lints);
+        match &statement.ast {
+            Some(ast) => {
+                index::check(ast, context, &mut lints);
+                constraint::check(ast, context, &mut lints);
+                lints.extend(self.not_null.check(ast, context));
+                column::check(ast, context, &mut lints);
+                add_column::check(ast, context, &mut lints);
+                rename_drop::check(ast, context, &mut lints);
+                lints.extend(definer::check(ast));
+                lints.extend(password::check(ast));
+                write::check(ast, context, &mut lints);
+            }
+            None => {
+                lints.extend(definer::check_text(statement.text, self.dialect));
+                lints.extend(password::check_text(statement.text, self.dialect));
+            }
         }
         lints.retain(|lint| lint.rule.applies_to(self.dialect));
         lints

@@ -5,8 +5,10 @@
 mod add_column;
 mod column;
 mod constraint;
+mod definer;
 mod index;
 mod not_null;
+mod password;
 mod rename_drop;
 mod rule;
 mod write;
