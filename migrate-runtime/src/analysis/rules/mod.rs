@@ -15,6 +15,8 @@ mod column;
 mod constraint;
 mod definer;
 mod index;
+mod lock_timeout;
+mod locking;
 mod not_null;
 mod password;
 mod rename_drop;
@@ -31,6 +33,7 @@ pub use rule::Rule;
 
 use super::parse::Parsed;
 use super::{Dialect, Transaction};
+use lock_timeout::LockTimeout;
 use not_null::NotNullProofs;
 
 /// Whether a table was created by the migration being checked, before the statement.
@@ -82,10 +85,11 @@ impl Context<'_> {
 }
 
 /// Runs every rule over the statements of one file after another; it keeps what a rule
-/// needs to know about earlier statements: in every file so far, which columns a validated
-/// check proves `NOT NULL`.
+/// needs to know about earlier statements: in the file, whether a lock timeout was set; in
+/// every file so far, which columns a validated check proves `NOT NULL`.
 pub(crate) struct Linter {
     dialect: Dialect,
+    lock_timeout: LockTimeout,
     not_null: NotNullProofs,
 }
 
@@ -94,13 +98,14 @@ impl Linter {
     pub fn new(dialect: Dialect) -> Self {
         Linter {
             dialect,
+            lock_timeout: LockTimeout::new(Transaction::One),
             not_null: NotNullProofs::default(),
         }
     }
 
     /// Starts a new file.
     pub fn begin_file(&mut self, transaction: Transaction) {
-        let _ = transaction;
+        self.lock_timeout = LockTimeout::new(transaction);
     }
 
     /// The lints of one statement (opaque or not), before the model applies it. On an opaque
@@ -123,6 +128,7 @@ impl Linter {
                 lints.extend(definer::check(ast));
                 lints.extend(password::check(ast));
                 write::check(ast, context, &mut lints);
+                lints.extend(self.lock_timeout.check(ast, context));
             }
             None => {
                 lints.extend(definer::check_text(statement.text, self.dialect));

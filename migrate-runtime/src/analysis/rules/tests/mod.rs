@@ -7,6 +7,7 @@ mod column;
 mod constraint;
 mod definer;
 mod index;
+mod lock_timeout;
 mod not_null;
 mod password;
 mod rename_drop;
