@@ -30,10 +30,9 @@ enum Timeout {
 
 /// What the file has done so far.
 pub(super) struct LockTimeout {
-    /// The file runs in one transaction.
-    file_transaction: bool,
     /// A transaction is open: the file's, or one it began.
     in_transaction: bool,
+    /// The lock timeout set so far.
     timeout: Timeout,
     /// The lint was reported in this file.
     reported: bool,
@@ -42,10 +41,8 @@ pub(super) struct LockTimeout {
 impl LockTimeout {
     /// The state at the start of a file.
     pub(super) fn new(transaction: Transaction) -> Self {
-        let file_transaction = transaction == Transaction::One;
         LockTimeout {
-            file_transaction,
-            in_transaction: file_transaction,
+            in_transaction: transaction == Transaction::One,
             timeout: Timeout::Unset,
             reported: false,
         }

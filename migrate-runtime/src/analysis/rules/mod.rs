@@ -53,6 +53,7 @@ pub(crate) trait Tables {
 /// What a rule found.
 #[derive(Debug)]
 pub(crate) struct Lint {
+    /// The rule that found it.
     pub rule: Rule,
     /// What is risky, in one sentence.
     pub message: String,
