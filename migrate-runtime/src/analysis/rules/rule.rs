@@ -23,7 +23,9 @@ pub enum Rule {
     /// ```
     ///
     /// A concurrent build cannot run in a transaction, hence its own file. If it fails it
-    /// leaves an invalid index behind: drop it and run again. Allow the plain form for a
+    /// leaves an invalid index behind: drop it and run again. A partitioned table cannot be
+    /// indexed concurrently: index each partition concurrently, then create the index
+    /// `ON ONLY` the parent and `ATTACH` the partitions' indexes. Allow the plain form for a
     /// table known to be small, or one nobody writes during the deploy.
     IndexWithoutConcurrently,
     /// `DROP INDEX` without `CONCURRENTLY` (PostgreSQL).
