@@ -2,118 +2,58 @@
 //!
 //! Every rule that is about locking or rewriting a table applies only to a table that existed
 //! before the migration: on a table the same migration created, the statement is harmless
-//! (nobody else uses the table yet).
+//! (nobody else uses the table yet). The driver says which tables are new.
+//!
+//! Each concern has its file: [`Rule`] (names, dialects, the documentation of each rule),
+//! the linter here (runs the rules, keeps what one statement tells about the next), and one
+//! file per family of rules. A rule reads the parsed statement; on an opaque one (the parser
+//! rejected it) only the rules that read text run, where the text is certain enough.
+
+mod add_column;
+mod alter;
+mod column;
+mod constraint;
+mod definer;
+mod index;
+mod lock_timeout;
+mod locking;
+mod not_null;
+mod password;
+mod rename_drop;
+mod rule;
+mod text;
+mod write;
+
+#[cfg(test)]
+mod tests;
 
 use sqlparser::ast::ObjectName;
 
+pub use rule::Rule;
+
 use super::parse::Parsed;
 use super::{Dialect, Transaction};
-
-/// A lint rule. Its name (`index-without-concurrently`) is what `-- migrate:allow` and the
-/// macro's `allow = [...]` take.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[non_exhaustive]
-pub enum Rule {
-    /// `CREATE INDEX` without `CONCURRENTLY` on an existing table (PostgreSQL).
-    IndexWithoutConcurrently,
-    /// `DROP INDEX` without `CONCURRENTLY` (PostgreSQL).
-    DropIndexWithoutConcurrently,
-    /// `ADD FOREIGN KEY` / `REFERENCES` on an existing table without `NOT VALID` (PostgreSQL).
-    ForeignKeyWithoutNotValid,
-    /// `ADD CHECK` on an existing table without `NOT VALID` (PostgreSQL).
-    CheckWithoutNotValid,
-    /// `ADD UNIQUE` / `ADD PRIMARY KEY` on an existing table without `USING INDEX`.
-    UniqueWithoutIndex,
-    /// `ALTER COLUMN … SET NOT NULL` on an existing table (PostgreSQL).
-    SetNotNull,
-    /// `ALTER COLUMN … TYPE` / `MODIFY COLUMN` on an existing table.
-    ColumnTypeChange,
-    /// `ADD COLUMN … NOT NULL` without a default on an existing table.
-    RequiredColumnWithoutDefault,
-    /// `ADD COLUMN` with a volatile default on an existing table (PostgreSQL).
-    VolatileDefault,
-    /// `DROP TABLE`.
-    DropTable,
-    /// `DROP COLUMN`.
-    DropColumn,
-    /// `RENAME` of a table.
-    RenameTable,
-    /// `RENAME COLUMN`.
-    RenameColumn,
-    /// A `SECURITY DEFINER` function without `SET search_path` (PostgreSQL).
-    SecurityDefinerSearchPath,
-    /// A password written in the migration.
-    PasswordLiteral,
-    /// `UPDATE` without `WHERE`.
-    UpdateWithoutWhere,
-    /// `DELETE` without `WHERE`.
-    DeleteWithoutWhere,
-    /// Locking DDL on an existing table without a lock timeout set before it.
-    MissingLockTimeout,
-}
-
-impl Rule {
-    /// Every rule.
-    pub const ALL: &'static [Rule] = &[
-        Rule::IndexWithoutConcurrently,
-        Rule::DropIndexWithoutConcurrently,
-        Rule::ForeignKeyWithoutNotValid,
-        Rule::CheckWithoutNotValid,
-        Rule::UniqueWithoutIndex,
-        Rule::SetNotNull,
-        Rule::ColumnTypeChange,
-        Rule::RequiredColumnWithoutDefault,
-        Rule::VolatileDefault,
-        Rule::DropTable,
-        Rule::DropColumn,
-        Rule::RenameTable,
-        Rule::RenameColumn,
-        Rule::SecurityDefinerSearchPath,
-        Rule::PasswordLiteral,
-        Rule::UpdateWithoutWhere,
-        Rule::DeleteWithoutWhere,
-        Rule::MissingLockTimeout,
-    ];
-
-    /// The rule's name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Rule::IndexWithoutConcurrently => "index-without-concurrently",
-            Rule::DropIndexWithoutConcurrently => "drop-index-without-concurrently",
-            Rule::ForeignKeyWithoutNotValid => "foreign-key-without-not-valid",
-            Rule::CheckWithoutNotValid => "check-without-not-valid",
-            Rule::UniqueWithoutIndex => "unique-without-index",
-            Rule::SetNotNull => "set-not-null",
-            Rule::ColumnTypeChange => "column-type-change",
-            Rule::RequiredColumnWithoutDefault => "required-column-without-default",
-            Rule::VolatileDefault => "volatile-default",
-            Rule::DropTable => "drop-table",
-            Rule::DropColumn => "drop-column",
-            Rule::RenameTable => "rename-table",
-            Rule::RenameColumn => "rename-column",
-            Rule::SecurityDefinerSearchPath => "security-definer-search-path",
-            Rule::PasswordLiteral => "password-literal",
-            Rule::UpdateWithoutWhere => "update-without-where",
-            Rule::DeleteWithoutWhere => "delete-without-where",
-            Rule::MissingLockTimeout => "missing-lock-timeout",
-        }
-    }
-
-    /// The rule named `name`.
-    pub fn from_name(name: &str) -> Option<Rule> {
-        Rule::ALL.iter().copied().find(|rule| rule.name() == name)
-    }
-}
+use lock_timeout::LockTimeout;
+use not_null::NotNullProofs;
 
 /// Whether a table was created by the migration being checked, before the statement.
 pub(crate) trait Tables {
     /// True when `table` was created earlier in the same migration.
     fn is_new(&self, table: &ObjectName) -> bool;
+
+    /// True when `index` belongs to a table created earlier in the same migration (for
+    /// `DROP INDEX`, which does not name the table in PostgreSQL). Without a model of the
+    /// indexes, false: the index is then taken to be on an existing table.
+    fn index_on_new_table(&self, index: &ObjectName) -> bool {
+        let _ = index;
+        false
+    }
 }
 
 /// What a rule found.
 #[derive(Debug)]
 pub(crate) struct Lint {
+    /// The rule that found it.
     pub rule: Rule,
     /// What is risky, in one sentence.
     pub message: String,
@@ -121,26 +61,82 @@ pub(crate) struct Lint {
     pub fix: String,
 }
 
+impl Lint {
+    fn new(rule: Rule, message: String, fix: impl Into<String>) -> Self {
+        Lint {
+            rule,
+            message,
+            fix: fix.into(),
+        }
+    }
+}
+
+/// What a rule reads besides the statement.
+#[derive(Clone, Copy)]
+struct Context<'a> {
+    dialect: Dialect,
+    tables: &'a dyn Tables,
+}
+
+impl Context<'_> {
+    /// True when `table` existed before this migration (or the model cannot tell).
+    fn existing(&self, table: &ObjectName) -> bool {
+        !self.tables.is_new(table)
+    }
+}
+
 /// Runs every rule over the statements of one file after another; it keeps what a rule
-/// needs to know about earlier statements of the same file (a lock timeout set before).
+/// needs to know about earlier statements: in the file, whether a lock timeout was set; in
+/// every file so far, which columns a validated check proves `NOT NULL`.
 pub(crate) struct Linter {
     dialect: Dialect,
+    lock_timeout: LockTimeout,
+    not_null: NotNullProofs,
 }
 
 impl Linter {
     /// A linter for `dialect`.
     pub fn new(dialect: Dialect) -> Self {
-        Linter { dialect }
+        Linter {
+            dialect,
+            lock_timeout: LockTimeout::new(Transaction::One),
+            not_null: NotNullProofs::default(),
+        }
     }
 
     /// Starts a new file.
     pub fn begin_file(&mut self, transaction: Transaction) {
-        let _ = transaction;
+        self.lock_timeout = LockTimeout::new(transaction);
     }
 
-    /// The lints of one statement (opaque or not), before the model applies it.
+    /// The lints of one statement (opaque or not), before the model applies it. On an opaque
+    /// statement only the rules that read text run: `password-literal` and
+    /// `security-definer-search-path`.
     pub fn check(&mut self, statement: &Parsed<'_>, tables: &dyn Tables) -> Vec<Lint> {
-        let _ = (statement, tables, self.dialect);
-        Vec::new()
+        let context = Context {
+            dialect: self.dialect,
+            tables,
+        };
+        let mut lints = Vec::new();
+        match &statement.ast {
+            Some(ast) => {
+                index::check(ast, context, &mut lints);
+                constraint::check(ast, context, &mut lints);
+                lints.extend(self.not_null.check(ast, context));
+                column::check(ast, context, &mut lints);
+                add_column::check(ast, context, &mut lints);
+                rename_drop::check(ast, context, &mut lints);
+                lints.extend(definer::check(ast));
+                lints.extend(password::check(ast));
+                write::check(ast, context, &mut lints);
+                lints.extend(self.lock_timeout.check(ast, context));
+            }
+            None => {
+                lints.extend(definer::check_text(statement.text, self.dialect));
+                lints.extend(password::check_text(statement.text, self.dialect));
+            }
+        }
+        lints.retain(|lint| lint.rule.applies_to(self.dialect));
+        lints
     }
 }
