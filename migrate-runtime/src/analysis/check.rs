@@ -201,4 +201,15 @@ impl Tables for ModelTables<'_> {
     fn is_new(&self, table: &sqlparser::ast::ObjectName) -> bool {
         super::name::Qualified::of(table, self.dialect).is_some_and(|name| self.model.is_new(&name))
     }
+
+    fn column_type(&self, table: &sqlparser::ast::ObjectName, column: &Ident) -> Option<String> {
+        let table = super::name::Qualified::of(table, self.dialect)?;
+        let column = super::name::Name::of(column, self.dialect);
+        self.model.column_type(&table, &column)
+    }
+
+    fn index_on_new_table(&self, index: &sqlparser::ast::ObjectName) -> bool {
+        super::name::Qualified::of(index, self.dialect)
+            .is_some_and(|name| self.model.is_index_on_new_table(&name))
+    }
 }

@@ -30,8 +30,11 @@
 //!     File::sql(2, "0002_index.sql", "CREATE INDEX users_name ON users (name);", true),
 //! ];
 //! let findings = analyze_files(&files, Dialect::Postgres, &Settings::default());
-//! assert_eq!(findings[0].severity(), Severity::Error);
-//! assert!(findings[0].message.contains("name"));
+//! let errors: Vec<_> = findings.iter().filter(|f| f.severity() == Severity::Error).collect();
+//! assert_eq!(errors.len(), 1);
+//! assert!(errors[0].message.contains("column `users.name` does not exist"));
+//! // And lints: the index is built without CONCURRENTLY on a table that already existed.
+//! assert!(findings.iter().any(|f| f.code() == "index-without-concurrently"));
 //! ```
 
 mod allow;

@@ -152,6 +152,17 @@ impl Model {
         self.new_tables.contains(&self.key(table))
     }
 
+    /// Whether `index` is an index of a table created by the current migration.
+    pub fn is_index_on_new_table(&self, index: &Qualified) -> bool {
+        match self.relations.get(&self.key(index)) {
+            Some(Entry {
+                value: Relation::Index { table, .. },
+                ..
+            }) => self.new_tables.contains(table),
+            _ => false,
+        }
+    }
+
     /// The schema and name `name` resolves to.
     pub fn key(&self, name: &Qualified) -> Key {
         let default = default_schema(self.dialect);
@@ -337,6 +348,18 @@ impl Model {
     /// Whether the model may answer at all (false after a Rust migration).
     pub fn is_open(&self) -> bool {
         self.open
+    }
+
+    /// The type of a column as its statement wrote it, when the model is certain of it.
+    pub fn column_type(&self, table: &Qualified, column: &Name) -> Option<String> {
+        match self.relation(table) {
+            Some(Some(Relation::Table(t))) if t.columns_known => t
+                .columns
+                .iter()
+                .find(|c| c.name == *column)
+                .map(|c| c.data_type.clone()),
+            _ => None,
+        }
     }
 
     /// The columns of `table` as the model knows them, for messages.

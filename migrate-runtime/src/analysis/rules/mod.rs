@@ -42,12 +42,11 @@ pub(crate) trait Tables {
     fn is_new(&self, table: &ObjectName) -> bool;
 
     /// True when `index` belongs to a table created earlier in the same migration (for
-    /// `DROP INDEX`, which does not name the table in PostgreSQL). Without a model of the
-    /// indexes, false: the index is then taken to be on an existing table.
-    fn index_on_new_table(&self, index: &ObjectName) -> bool {
-        let _ = index;
-        false
-    }
+    /// `DROP INDEX`, which does not name the table in PostgreSQL).
+    fn index_on_new_table(&self, index: &ObjectName) -> bool;
+
+    /// The type of `column` of `table` as its migration wrote it, when the model knows it.
+    fn column_type(&self, table: &ObjectName, column: &sqlparser::ast::Ident) -> Option<String>;
 }
 
 /// What a rule found.

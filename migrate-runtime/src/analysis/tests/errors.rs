@@ -264,5 +264,12 @@ fn errors_can_be_allowed_for_a_statement_or_a_directory() {
     assert!(settings.allow_name("missing"));
     assert!(!settings.allow_name("unknown-rule"));
     assert!(!settings.allow_name("no-such-thing"));
-    assert!(analyze_files(&files, Dialect::Postgres, &settings).is_empty());
+    let findings = analyze_files(&files, Dialect::Postgres, &settings);
+    assert!(
+        findings.iter().all(|f| f.code() != "missing"),
+        "{findings:?}"
+    );
+    settings.allow_name("missing-lock-timeout");
+    let findings = analyze_files(&files, Dialect::Postgres, &settings);
+    assert!(findings.is_empty(), "{findings:?}");
 }

@@ -1,6 +1,7 @@
 //! Tests of the model and the certain errors, one migration set per case.
 
 mod errors;
+mod lints;
 mod uncertain;
 
 use super::{analyze_files, Dialect, File, Finding, Kind, Problem, Settings};

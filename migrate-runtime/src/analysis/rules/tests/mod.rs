@@ -50,6 +50,10 @@ impl Tables for Created<'_> {
     fn index_on_new_table(&self, index: &ObjectName) -> bool {
         self.indexes.contains(&last_part(index).as_str())
     }
+
+    fn column_type(&self, _: &ObjectName, _: &sqlparser::ast::Ident) -> Option<String> {
+        None
+    }
 }
 
 /// The tables created earlier in the migration.

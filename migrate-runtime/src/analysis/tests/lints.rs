@@ -1,0 +1,72 @@
+//! Lints made precise by the model: the table's age, the column's old type, opt-outs.
+
+use crate::analysis::{analyze_files, Dialect, File, Settings};
+
+/// The lint codes of up files `sqls`, as `(code, line)`.
+fn lints(sqls: &[&str]) -> Vec<(&'static str, usize)> {
+    let names: Vec<String> = (1..=sqls.len()).map(|v| format!("{v:04}_m.sql")).collect();
+    let files: Vec<File<'_>> = sqls
+        .iter()
+        .zip(&names)
+        .zip(1..)
+        .map(|((sql, name), version)| File::sql(version, name, sql, true))
+        .collect();
+    analyze_files(&files, Dialect::Postgres, &Settings::default())
+        .into_iter()
+        .map(|f| (f.code(), f.line))
+        .collect()
+}
+
+#[test]
+fn a_table_created_by_the_same_migration_is_harmless() {
+    let same = lints(&["CREATE TABLE t (a int);\nCREATE INDEX t_a ON t (a);\nALTER TABLE t ALTER COLUMN a SET NOT NULL;"]);
+    assert!(same.is_empty(), "{same:?}");
+    let later = lints(&["CREATE TABLE t (a int);", "CREATE INDEX t_a ON t (a);"]);
+    assert_eq!(
+        later,
+        [
+            ("index-without-concurrently", 1),
+            ("missing-lock-timeout", 1)
+        ]
+    );
+}
+
+#[test]
+fn a_type_change_that_keeps_the_bytes_is_no_rewrite() {
+    let widened = lints(&[
+        "CREATE TABLE t (a varchar(10), b numeric(10, 2), c timestamp);",
+        "SET lock_timeout = '1s';\nALTER TABLE t ALTER COLUMN a TYPE text;\nALTER TABLE t ALTER COLUMN b TYPE numeric(12, 2);\nALTER TABLE t ALTER COLUMN c TYPE timestamptz;\nALTER TABLE t ALTER COLUMN a TYPE varchar(5);",
+    ]);
+    // timestamp → timestamptz rewrites unless the session's time zone is UTC; text →
+    // varchar(5) must check every row.
+    assert_eq!(
+        widened,
+        [("column-type-change", 4), ("column-type-change", 5)]
+    );
+}
+
+#[test]
+fn down_scripts_are_not_linted() {
+    let files = [
+        File::sql(1, "0001_t.up.sql", "CREATE TABLE t (a int);", true),
+        File::sql(2, "0002_u.up.sql", "ALTER TABLE t ADD COLUMN b int;", true),
+        File::down(2, "0002_u.down.sql", "ALTER TABLE t DROP COLUMN b;", true),
+    ];
+    let found = analyze_files(&files, Dialect::Postgres, &Settings::default());
+    assert!(
+        found.iter().all(|f| f.file != "0002_u.down.sql"),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn opt_outs_per_statement_and_per_directory() {
+    let sql = ["CREATE TABLE t (a int, b int);", "SET lock_timeout = '1s';\n-- migrate:allow drop-column -- nothing reads `b` since release 41\nALTER TABLE t DROP COLUMN b;\nALTER TABLE t DROP COLUMN a;"];
+    assert_eq!(lints(&sql), [("drop-column", 4)]);
+    let files = [
+        File::sql(1, "0001_t.sql", sql[0], true),
+        File::sql(2, "0002_u.sql", sql[1], true),
+    ];
+    let settings = Settings::allowing([crate::analysis::Rule::DropColumn]);
+    assert!(analyze_files(&files, Dialect::Postgres, &settings).is_empty());
+}
