@@ -60,9 +60,12 @@ impl Parse for Input {
             if input.is_empty() {
                 break;
             }
-            let key: Ident = input
-                .parse()
-                .map_err(|e| syn::Error::new(e.span(), format!("expected {ARGUMENTS}")))?;
+            let key: Ident = input.parse().map_err(|e| {
+                syn::Error::new(
+                    e.span(),
+                    format!("unexpected argument: after the directory path, `embed_migrations!` takes only {ARGUMENTS}"),
+                )
+            })?;
             let _eq: Token![=] = input.parse()?;
             match key.to_string().as_str() {
                 "dialect" => parsed.dialects = Some(dialects(input)?),

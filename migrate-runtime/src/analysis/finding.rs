@@ -74,7 +74,7 @@ impl Finding {
             file: file.to_owned(),
             line,
             column,
-            statement: first_line(statement),
+            statement: first_line(&redacted(statement)),
             message,
             fix,
         }
@@ -159,4 +159,49 @@ fn first_line(statement: &str) -> String {
         shown.push_str(" …");
     }
     shown
+}
+
+/// `statement` with the literal after `PASSWORD` or `BY` (as in `IDENTIFIED BY '…'`)
+/// replaced by `'…'`: a finding is printed by the compiler and CI, and must not repeat a
+/// secret.
+fn redacted(statement: &str) -> String {
+    let mut out = String::with_capacity(statement.len());
+    let mut rest = statement;
+    while let Some(at) = secret_start(rest) {
+        let (before, literal) = rest.split_at(at);
+        out.push_str(before);
+        let quote = literal.chars().next().unwrap_or('\'');
+        let body = &literal[quote.len_utf8()..];
+        let end = body
+            .find(quote)
+            .map_or(body.len(), |end| end + quote.len_utf8());
+        out.push(quote);
+        out.push('…');
+        out.push(quote);
+        rest = body.get(end..).unwrap_or("");
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The byte offset of the opening quote of the next literal that follows `PASSWORD` or `BY`
+/// (after spaces, `=` or `(`).
+fn secret_start(text: &str) -> Option<usize> {
+    let lower = text.to_ascii_lowercase();
+    let mut from = 0;
+    while from < lower.len() {
+        let hit = ["password", "by"]
+            .iter()
+            .filter_map(|word| lower[from..].find(word).map(|at| (from + at, word.len())))
+            .min()?;
+        let after = hit.0 + hit.1;
+        let gap = lower[after..]
+            .find(|c: char| !(c.is_whitespace() || c == '=' || c == '('))
+            .map(|gap| after + gap)?;
+        if lower[gap..].starts_with(['\'', '"']) {
+            return Some(gap);
+        }
+        from = after;
+    }
+    None
 }

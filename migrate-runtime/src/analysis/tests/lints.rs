@@ -70,3 +70,35 @@ fn opt_outs_per_statement_and_per_directory() {
     let settings = Settings::allowing([crate::analysis::Rule::DropColumn]);
     assert!(analyze_files(&files, Dialect::Postgres, &settings).is_empty());
 }
+
+#[test]
+fn a_password_never_appears_in_a_finding() {
+    let files = [File::sql(
+        1,
+        "0001_role.sql",
+        "CREATE ROLE reporting LOGIN PASSWORD 'hunter2';\nCREATE USER app WITH ENCRYPTED PASSWORD 's3cret';",
+        true,
+    )];
+    let mut found = analyze_files(&files, Dialect::Postgres, &Settings::default());
+    let mysql = [File::sql(
+        1,
+        "0001_user.sql",
+        "CREATE USER 'app'@'%' IDENTIFIED BY \"s3cret\";",
+        true,
+    )];
+    found.extend(analyze_files(&mysql, Dialect::MySql, &Settings::default()));
+    assert_eq!(found.len(), 3, "{found:?}");
+    for finding in &found {
+        let shown = format!("{finding} {finding:?}");
+        assert!(
+            !shown.contains("hunter2") && !shown.contains("s3cret"),
+            "{shown}"
+        );
+        assert_eq!(finding.code(), "password-literal");
+    }
+    assert!(
+        found[0].statement.contains("PASSWORD '…'"),
+        "{}",
+        found[0].statement
+    );
+}
