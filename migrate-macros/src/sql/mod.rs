@@ -24,10 +24,16 @@ pub struct Warning {
 
 /// Reads the SQL of `set`. Returns the warnings, or every error.
 pub fn check(input: &Input, set: &Set) -> syn::Result<Vec<Warning>> {
-    let settings = settings(input)?;
+    // An unknown name in `allow` is reported with whatever the SQL has: one build, every error.
+    let (settings, mut error) = settings(input);
     let dialects = match dialects(input) {
         Ok(dialects) => dialects,
-        Err(warning) => return Ok(vec![warning]),
+        Err(warning) => {
+            return match error {
+                Some(error) => Err(error),
+                None => Ok(vec![warning]),
+            }
+        }
     };
     let files = files(set);
     let mut findings: Vec<Finding> = Vec::new();
@@ -38,7 +44,6 @@ pub fn check(input: &Input, set: &Set) -> syn::Result<Vec<Warning>> {
             }
         }
     }
-    let mut error: Option<syn::Error> = None;
     let mut warnings = Vec::new();
     for finding in findings {
         let fails = finding.severity() == Severity::Error || input.lints == Lints::Deny;
@@ -61,18 +66,21 @@ pub fn check(input: &Input, set: &Set) -> syn::Result<Vec<Warning>> {
     }
 }
 
-/// The settings of `allow = […]`; an unknown name is an error at its literal.
-fn settings(input: &Input) -> syn::Result<Settings> {
+/// The settings of `allow = […]`, and an error at each unknown name's literal.
+fn settings(input: &Input) -> (Settings, Option<syn::Error>) {
     let mut settings = Settings::default();
     let mut error: Option<syn::Error> = None;
     for name in &input.allow {
         if !settings.allow_name(&name.value()) {
+            let hint = match Settings::closest_name(&name.value()) {
+                Some(known) => format!("did you mean `{known}`?"),
+                None => format!("the names are: {}", Settings::allowable_names().join(", ")),
+            };
             let message = syn::Error::new(
                 name.span(),
                 format!(
-                    "`allow`: there is no rule or error `{}`; the names are: {}",
-                    name.value(),
-                    Settings::allowable_names().join(", ")
+                    "`allow`: there is no rule or error `{}`; {hint}",
+                    name.value()
                 ),
             );
             match &mut error {
@@ -81,10 +89,7 @@ fn settings(input: &Input) -> syn::Result<Settings> {
             }
         }
     }
-    match error {
-        Some(error) => Err(error),
-        None => Ok(settings),
-    }
+    (settings, error)
 }
 
 /// The dialects to read the SQL in, or the warning that says why it is not read.

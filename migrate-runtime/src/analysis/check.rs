@@ -67,8 +67,10 @@ impl FileRun<'_, '_> {
         for statement in parse(self.sql, dialect) {
             let first_finding = self.findings.len();
             let opt_outs = allowed(statement.before, statement.text);
-            for (name, _) in &opt_outs.unknown {
-                self.unknown_rule(&statement, name);
+            for (name, index) in &opt_outs.unknown {
+                let before_lines = statement.before.matches('\n').count();
+                let line = (statement.line + index).saturating_sub(before_lines);
+                self.unknown_rule(&statement, name, line);
             }
             if kind(statement.text) == StatementKind::TransactionControl {
                 own_transaction_control = true;
@@ -139,17 +141,22 @@ impl FileRun<'_, '_> {
         );
     }
 
-    fn unknown_rule(&mut self, statement: &Parsed<'_>, name: &str) {
-        self.push(
-            Kind::Error(Problem::UnknownRule),
-            statement,
-            None,
-            format!("`-- migrate:allow {name}`: there is no rule or error `{name}`"),
-            format!(
+    fn unknown_rule(&mut self, statement: &Parsed<'_>, name: &str, line: usize) {
+        let fix = match super::Settings::closest_name(name) {
+            Some(known) => format!("did you mean `{known}`?"),
+            None => format!(
                 "write one of: {}",
                 super::Settings::allowable_names().join(", ")
             ),
-        );
+        };
+        self.findings.push(Finding::new(
+            Kind::Error(Problem::UnknownRule),
+            self.file.name,
+            (line, 1),
+            statement.text,
+            format!("`-- migrate:allow {name}`: there is no rule or error `{name}`"),
+            fix,
+        ));
     }
 
     fn push(

@@ -186,6 +186,13 @@ impl Settings {
             .collect()
     }
 
+    /// The name [`Settings::allow_name`] accepts that `name` is a near miss of, if any.
+    pub fn closest_name(name: &str) -> Option<&'static str> {
+        Settings::allowable_names()
+            .into_iter()
+            .find(|known| crate::source::directive::distance(name, known) <= 2)
+    }
+
     /// Whether a finding of `kind` is turned off for every file.
     fn allows(&self, kind: Kind) -> bool {
         match kind {
