@@ -8,7 +8,7 @@ use super::allow::allowed;
 use super::allow::Allowed;
 use super::effects::{effects, Effect, Expect, Need};
 use super::message::{already_exists, missing};
-use super::model::{Knowledge, Model};
+use super::model::{Knowledge, Model, Object};
 use super::parse::{parse, Parsed};
 use super::rules::{Linter, Tables};
 use super::transaction::refuses_transaction;
@@ -206,7 +206,10 @@ struct ModelTables<'m> {
 
 impl Tables for ModelTables<'_> {
     fn is_new(&self, table: &sqlparser::ast::ObjectName) -> bool {
-        super::name::Qualified::of(table, self.dialect).is_some_and(|name| self.model.is_new(&name))
+        super::name::Qualified::of(table, self.dialect).is_some_and(|name| {
+            self.model.is_new(&name)
+                || self.model.knows(&Object::Relation(name)) == Knowledge::Absent
+        })
     }
 
     fn column_type(&self, table: &sqlparser::ast::ObjectName, column: &Ident) -> Option<String> {
@@ -216,7 +219,9 @@ impl Tables for ModelTables<'_> {
     }
 
     fn index_on_new_table(&self, index: &sqlparser::ast::ObjectName) -> bool {
-        super::name::Qualified::of(index, self.dialect)
-            .is_some_and(|name| self.model.is_index_on_new_table(&name))
+        super::name::Qualified::of(index, self.dialect).is_some_and(|name| {
+            self.model.is_index_on_new_table(&name)
+                || self.model.knows(&Object::Relation(name)) == Knowledge::Absent
+        })
     }
 }

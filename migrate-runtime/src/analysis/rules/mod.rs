@@ -38,11 +38,13 @@ use not_null::NotNullProofs;
 
 /// Whether a table was created by the migration being checked, before the statement.
 pub(crate) trait Tables {
-    /// True when `table` was created earlier in the same migration.
+    /// True when `table` is not one that existed before this migration: it was created
+    /// earlier in the same migration, or it certainly does not exist (`DROP TABLE IF EXISTS`
+    /// of a table that is gone is no risk).
     fn is_new(&self, table: &ObjectName) -> bool;
 
     /// True when `index` belongs to a table created earlier in the same migration (for
-    /// `DROP INDEX`, which does not name the table in PostgreSQL).
+    /// `DROP INDEX`, which does not name the table in PostgreSQL), or certainly does not exist.
     fn index_on_new_table(&self, index: &ObjectName) -> bool;
 
     /// The type of `column` of `table` as its migration wrote it, when the model knows it.
@@ -61,11 +63,14 @@ pub(crate) struct Lint {
 }
 
 impl Lint {
+    /// A lint. Messages show names in backticks; a MySQL name's own backticks (sqlparser
+    /// prints them) would double them, so they are dropped.
     fn new(rule: Rule, message: String, fix: impl Into<String>) -> Self {
+        let single = |text: String| text.replace("``", "`");
         Lint {
             rule,
-            message,
-            fix: fix.into(),
+            message: single(message),
+            fix: single(fix.into()),
         }
     }
 }

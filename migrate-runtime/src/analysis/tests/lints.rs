@@ -102,3 +102,19 @@ fn a_password_never_appears_in_a_finding() {
         found[0].statement
     );
 }
+
+#[test]
+fn dropping_what_is_certainly_gone_is_no_risk() {
+    let found = lints(&[
+        "CREATE TABLE t (a int);\nCREATE INDEX idx_a ON t (a);",
+        "DROP INDEX idx_a;",
+        "SET lock_timeout = '1s';\nDROP INDEX IF EXISTS idx_a;\nDROP TABLE IF EXISTS old_tool_history;",
+    ]);
+    assert_eq!(
+        found,
+        [
+            ("drop-index-without-concurrently", 1),
+            ("missing-lock-timeout", 1)
+        ]
+    );
+}
