@@ -123,6 +123,49 @@ pub use migrate_macros::{down, up};
 /// `migrations::run(&pool)`, which applies what is pending. Every problem of the directory
 /// is a compile error that names the file. See the [crate documentation](crate).
 ///
+/// # The SQL, read at compile time
+///
+/// The macro also reads the SQL of every file, in version order, into a model of the schema
+/// (tables, columns, indexes, views, types, functions, schemas). A statement that *certainly*
+/// fails is a compile error at `file:line:column` with the fix: a table or column that does
+/// not exist at that point, something created twice (two branches that both add `memories`),
+/// `CREATE INDEX CONCURRENTLY` in a file that runs in a transaction; down scripts are checked
+/// against the schema after their up. What the model cannot know is never an error: a
+/// statement the parser does not understand, a `DO` block, a migration written in Rust and
+/// objects of schemas the migrations never create make what they may touch unknown. Risky
+/// statements are warnings (lints): see `migrate_runtime::analysis::Rule` for each rule, its
+/// risk and the safe pattern. On SQLite each file is also executed on an in-memory database
+/// at compile time, with its down script and its up again.
+///
+/// Arguments after the path, all optional:
+///
+/// - `dialect = "postgres"` (or `"mysql"`, `"sqlite"`, or a list such as
+///   `["postgres", "sqlite"]` for a directory that runs on several): the SQL's dialect.
+///   Without it, the one backend feature enabled (`postgres`, `mysql`, `sqlite`) decides;
+///   with several enabled the SQL is not read and a warning asks to name the dialect.
+/// - `allow = ["drop-column", "missing"]`: rules (or errors, by name: `missing`,
+///   `already-exists`, `needs-no-transaction`, `engine`) turned off for the directory. One
+///   statement opts out with a comment above it or inside it:
+///   `-- migrate:allow drop-column -- nothing reads it since 2.3` (the text after ` -- ` is
+///   the reason). Turn an error off only for what the analysis cannot see, such as a table
+///   another tool creates. An unknown name is a compile error.
+/// - `lints = "deny"`: lints are compile errors (for CI). Lints are deprecation warnings, so
+///   `RUSTFLAGS="-D warnings"` denies them too.
+///
+/// ```no_run
+/// # extern crate checked_migrations as migrate; // users name the dependency `migrate`
+/// # #[cfg(all(feature = "postgres", feature = "sqlite", feature = "mysql"))]
+/// # mod app {
+/// // The example application's migrations run on all three databases.
+/// migrate::embed_migrations!(
+///     "migrations",
+///     dialect = ["postgres", "mysql", "sqlite"],
+///     allow = ["drop-table"]
+/// );
+/// # }
+/// # fn main() {}
+/// ```
+///
 /// The generated code reaches this crate through `$crate`, so it works under any name you give
 /// the dependency in `Cargo.toml`.
 #[cfg(feature = "runtime")]
