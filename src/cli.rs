@@ -21,6 +21,7 @@
 //! migrate repair                          accept edited checksums, remove unfinished rows (undoes nothing)
 //! migrate retry V                         resume unfinished V at its failed statement, its file unchanged
 //! migrate new NAME [--reversible] [--rust] [--dir D] create the next migration file(s)
+//! migrate lint [--dialect D] [--deny-warnings]  what the build reports about the SQL, without a database
 //! ```
 //!
 //! `new` writes into `--dir`, or by default: in a debug build, the migrations directory the
@@ -36,7 +37,12 @@
 //! wrong (including a version this binary does not contain); `3` the database needs an
 //! operator first (an edited, missing, out-of-order, unfinished or irreversible migration, an
 //! unfinished revert, or a Rust migration without a function for this database);
-//! `4` the lock was not obtained in time, or was lost.
+//! `4` the lock was not obtained in time, or was lost; `5` `lint` found an error, or with
+//! `--deny-warnings` a warning (nothing was run: the migrations need fixing).
+//!
+//! `lint` reads the SQL in the dialect of `--dialect` (`postgres`, `mysql`, `sqlite`), else of
+//! the scheme of the database URL (it does not connect), else the one the build read it in
+//! (see [`crate::lint::dialects`]).
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -49,6 +55,7 @@ use clap::{Parser, Subcommand};
 use crate::{Down, Error, Migration, Migrations, Migrator, Operation, Progress, Report, State};
 
 mod database_url;
+mod lint;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -121,6 +128,9 @@ enum Command {
         #[arg(long)]
         dir: Option<PathBuf>,
     },
+    /// Check the SQL of the embedded migrations without a database, as the build does:
+    /// statements that certainly fail (errors) and risky ones (warnings).
+    Lint(lint::LintArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -195,6 +205,9 @@ pub fn main(migrations: &'static Migrations) -> ExitCode {
         }
     };
     let json = cli.json;
+    if let Command::Lint(args) = &cli.command {
+        return lint::main(migrations, args, cli.database_url.as_deref(), json);
+    }
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -412,7 +425,7 @@ async fn command<P: crate::Pool>(
                 &format!("nothing to retry: migration {version} is not unfinished"),
             ))
         }
-        Command::New { .. } => Ok(String::new()),
+        Command::New { .. } | Command::Lint(_) => Ok(String::new()),
     }
 }
 

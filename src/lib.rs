@@ -34,7 +34,10 @@
 //! - `postgres`: `run` accepts `&sqlx::PgPool`.
 //! - `sqlite`: `run` accepts `&sqlx::SqlitePool`.
 //! - `mysql`: `run` accepts `&sqlx::MySqlPool` (MySQL and MariaDB).
-//! - `cli`: [`cli::main`], a command-line interface over the embedded migrations.
+//! - `cli`: [`cli::main`], a command-line interface over the embedded migrations (with
+//!   `lint`).
+//! - `lint`: [`lint::lint`], the macro's analysis of the SQL (certain errors and risky
+//!   statements) run on the embedded migrations, without a database.
 //! - `runtime` (default): the migrator. Turn default features off in `[build-dependencies]`
 //!   to get only [`build`].
 //!
@@ -107,6 +110,9 @@ pub mod build;
 #[cfg(feature = "cli")]
 #[cfg_attr(docsrs, doc(cfg(feature = "cli")))]
 pub mod cli;
+#[cfg(feature = "lint")]
+#[cfg_attr(docsrs, doc(cfg(feature = "lint")))]
+pub mod lint;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;

@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use migrate_runtime::analysis::Dialect;
 use migrate_runtime::source::{checksum::checksum, tracked};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{quote, quote_spanned};
@@ -176,6 +177,8 @@ pub fn expand(krate: &TokenStream, input: &Input, set: &Set, warnings: &[Warning
         set.migrations.len()
     );
     let dir = set.dir.to_string_lossy();
+    let dialects = dialects(krate, input);
+    let allowed: Vec<String> = input.allow.iter().map(syn::LitStr::value).collect();
     let build_script_warning = build_script_warning(input, &set.dir);
     let sql_warnings = warnings.iter().map(|warning| sql_warning(input, warning));
     quote! {
@@ -200,7 +203,10 @@ pub fn expand(krate: &TokenStream, input: &Input, set: &Set, warnings: &[Warning
                     dir
                 },
                 &[#(&#names),*],
-            );
+            )
+            // What `migrate lint` needs to report what this build reports.
+            .with_dialects(&[#(#dialects),*])
+            .with_allowed_lints(&[#(#allowed),*]);
 
             /// A migrator over [`MIGRATIONS`] with the default settings, to configure before running.
             pub fn migrator() -> #krate::Migrator {
@@ -222,6 +228,27 @@ pub fn expand(krate: &TokenStream, input: &Input, set: &Set, warnings: &[Warning
             #(#sql_warnings)*
         }
     }
+}
+
+/// The dialects of the call's `dialect = …` argument, as paths to the runtime's variants.
+fn dialects(krate: &TokenStream, input: &Input) -> Vec<TokenStream> {
+    let Some(dialects) = &input.dialects else {
+        return Vec::new();
+    };
+    dialects
+        .iter()
+        .filter_map(|dialect| {
+            let variant = match dialect {
+                Dialect::Postgres => "Postgres",
+                Dialect::MySql => "MySql",
+                Dialect::Sqlite => "Sqlite",
+                // `input` accepts only the three above.
+                _ => return None,
+            };
+            let variant = Ident::new(variant, Span::call_site());
+            Some(quote!(#krate::__private::Dialect::#variant))
+        })
+        .collect()
 }
 
 /// A deprecation warning at the macro call when cargo would not rebuild after a migration is

@@ -50,4 +50,5 @@ pub use report::{Applied, Repair, Report};
 pub mod __private {
     pub use crate::code::{call, Code, CodeFuture, Entry, MigrationConnection, MigrationOutcome};
     pub use crate::migration::{Migration, Migrations, Script};
+    pub use crate::statements::Dialect;
 }

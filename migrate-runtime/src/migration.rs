@@ -1,6 +1,7 @@
 //! Migrations as the macro embeds them.
 
 use crate::code::{Backend, Code};
+use crate::statements::Dialect;
 // One implementation for the macro and the runtime: see `crate::source`.
 pub use crate::source::checksum::checksum;
 pub(crate) use crate::source::checksum::hex;
@@ -145,6 +146,8 @@ pub struct Migrations {
     source: &'static str,
     dir: &'static str,
     list: &'static [&'static Migration],
+    dialects: &'static [Dialect],
+    allowed_lints: &'static [&'static str],
 }
 
 impl Migrations {
@@ -155,7 +158,28 @@ impl Migrations {
         dir: &'static str,
         list: &'static [&'static Migration],
     ) -> Self {
-        Migrations { source, dir, list }
+        Migrations {
+            source,
+            dir,
+            list,
+            dialects: &[],
+            allowed_lints: &[],
+        }
+    }
+
+    /// Records the macro call's `dialect = …` (empty when it names none).
+    #[doc(hidden)]
+    pub const fn with_dialects(self, dialects: &'static [Dialect]) -> Self {
+        Migrations { dialects, ..self }
+    }
+
+    /// Records the macro call's `allow = […]`: rule names the macro has checked.
+    #[doc(hidden)]
+    pub const fn with_allowed_lints(self, allowed_lints: &'static [&'static str]) -> Self {
+        Migrations {
+            allowed_lints,
+            ..self
+        }
     }
 
     /// The absolute path of the directory on the machine that compiled the binary, in a
@@ -170,6 +194,20 @@ impl Migrations {
     /// The directory they were embedded from, as written in the macro call.
     pub fn source(&self) -> &'static str {
         self.source
+    }
+
+    /// The dialects named by the macro call's `dialect = …` argument, in which the build read
+    /// the SQL; empty when the call names none (the build then read it in the dialect of the
+    /// one database feature enabled, if there is exactly one).
+    pub fn dialects(&self) -> &'static [Dialect] {
+        self.dialects
+    }
+
+    /// The lint rules the macro call's `allow = […]` turns off for the whole directory, by
+    /// name (`"drop-column"`); the macro has checked that each names a rule. The CLI's `lint`
+    /// command and `migrate::lint` honour them, so they report what the build reports.
+    pub fn allowed_lints(&self) -> &'static [&'static str] {
+        self.allowed_lints
     }
 
     /// The migrations in version order.

@@ -271,3 +271,25 @@ pub mod own_transaction_pg {
 pub mod mysql_compound {
     migrate::embed_migrations!("fixtures/mysql_compound", dialect = "mysql");
 }
+
+/// For `migrate lint` (tests/cli_lint.rs): 0002 is `CREATE INDEX CONCURRENTLY` in a file that runs
+/// in a transaction (error `needs-no-transaction`, line 2), 0003 indexes `price`, which no
+/// migration adds (error `missing`, line 2), 0004 updates every row (warning
+/// `update-without-where`, line 1). Embedded without a dialect: with three database features
+/// the build does not read the SQL (it warns so), and `migrate lint --dialect` does.
+#[allow(deprecated)] // the build's warning that it does not read the SQL
+pub mod lint_findings {
+    migrate::embed_migrations!("fixtures/lint_findings");
+}
+
+/// For `migrate lint` (tests/cli_lint.rs): read as PostgreSQL by the build, which allows
+/// `update-without-where` (0002 updates every row); 0003 drops a column (warning
+/// `drop-column`, line 1).
+#[allow(deprecated)] // the build's warnings are the lints `migrate lint` must report too
+pub mod lint_allowed {
+    migrate::embed_migrations!(
+        "fixtures/lint_allowed",
+        dialect = "postgres",
+        allow = ["update-without-where"]
+    );
+}

@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use sqlx::{Connection, MySqlConnection, MySqlPool, PgConnection, PgPool, SqlitePool};
 
+pub mod corpus;
 pub mod fixtures;
 
 /// The admin URL of the PostgreSQL server used by the tests.
