@@ -35,32 +35,15 @@
 //! ```
 
 pub use migrate_runtime::analysis::{
-    analyze_files, Dialect, File, Finding, Kind, Problem, Rule, Settings, Severity,
+    analyze_files, combine, Dialect, File, Finding, Kind, Problem, Rule, Settings, Severity,
 };
 
 use crate::Migrations;
 
-/// The errors and lints of `migrations` read as `dialect`, in file order. The rules of the
-/// macro call's `allow = [...]` are allowed on top of `settings.allow`.
+/// The errors and lints of `migrations` read as `dialect`, in file order. The names of the
+/// macro call's `allow = [...]` are allowed on top of `settings`.
 pub fn lint(migrations: &Migrations, dialect: Dialect, settings: &Settings) -> Vec<Finding> {
-    let mut settings = settings.clone();
-    for rule in allowed_rules(migrations) {
-        if !settings.allow.contains(&rule) {
-            settings.allow.push(rule);
-        }
-    }
-    migrate_runtime::analysis::analyze(migrations, dialect, &settings)
-}
-
-/// The rules the macro call's `allow = [...]` turns off for the whole directory
-/// ([`Migrations::allowed_lints`]). A name that is no rule is passed over: the macro rejects
-/// one, so only a hand-built [`Migrations`] can hold it.
-pub fn allowed_rules(migrations: &Migrations) -> Vec<Rule> {
-    migrations
-        .allowed_lints()
-        .iter()
-        .filter_map(|name| Rule::from_name(name))
-        .collect()
+    migrate_runtime::analysis::analyze(migrations, dialect, settings)
 }
 
 /// The dialects the build read the SQL of `migrations` in: those of the macro call's
@@ -101,11 +84,13 @@ mod tests {
     }
 
     #[test]
-    fn allowed_names_become_rules_and_unknown_names_are_passed_over() {
+    fn allowed_names_are_honoured_and_unknown_names_are_passed_over() {
         assert_eq!(
-            allowed_rules(&RECORDED),
-            [Rule::DropTable, Rule::UpdateWithoutWhere]
+            RECORDED.allowed_lints(),
+            ["drop-table", "not-a-rule", "update-without-where"]
         );
-        assert!(allowed_rules(&NONE).is_empty());
+        assert!(NONE.allowed_lints().is_empty());
+        // Nothing to find in no migrations, whatever is allowed.
+        assert!(lint(&RECORDED, Dialect::MySql, &Settings::default()).is_empty());
     }
 }

@@ -112,18 +112,15 @@ fn dialects(
     Ok(recorded)
 }
 
-/// The findings in every dialect, each once, in the order found.
+/// The findings in every dialect, combined as the build combines them.
 fn findings(migrations: &Migrations, dialects: &[Dialect]) -> Vec<Finding> {
     let settings = Settings::default();
-    let mut all: Vec<Finding> = Vec::new();
-    for &dialect in dialects {
-        for finding in lint::lint(migrations, dialect, &settings) {
-            if !all.contains(&finding) {
-                all.push(finding);
-            }
-        }
-    }
-    all
+    lint::combine(
+        dialects
+            .iter()
+            .map(|&dialect| lint::lint(migrations, dialect, &settings))
+            .collect(),
+    )
 }
 
 /// What `lint` prints.

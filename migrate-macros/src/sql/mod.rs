@@ -40,7 +40,7 @@ pub fn check(input: &Input, set: &Set) -> syn::Result<Vec<Warning>> {
         .iter()
         .map(|dialect| analysis::analyze_files(&files, *dialect, &settings))
         .collect();
-    let findings = combined(per_dialect);
+    let findings = analysis::combine(per_dialect);
     let mut warnings = Vec::new();
     for finding in findings {
         let fails = finding.severity() == Severity::Error || input.lints == Lints::Deny;
@@ -61,27 +61,6 @@ pub fn check(input: &Input, set: &Set) -> syn::Result<Vec<Warning>> {
         Some(error) => Err(error),
         None => Ok(warnings),
     }
-}
-
-/// The findings of a directory read in several dialects: every error (a statement that fails
-/// on one of its databases fails), but only the lints every dialect reports, since a fix
-/// for one database's lint (`CONCURRENTLY`, `SET LOCAL lock_timeout`) is no SQL the others
-/// accept.
-fn combined(per_dialect: Vec<Vec<Finding>>) -> Vec<Finding> {
-    let same_place = |a: &Finding, b: &Finding| {
-        (a.kind, &a.file, a.line, a.column) == (b.kind, &b.file, b.line, b.column)
-    };
-    let mut findings: Vec<Finding> = Vec::new();
-    for finding in per_dialect.iter().flatten() {
-        let everywhere = finding.severity() == Severity::Error
-            || per_dialect
-                .iter()
-                .all(|other| other.iter().any(|f| same_place(f, finding)));
-        if everywhere && !findings.iter().any(|f| same_place(f, finding)) {
-            findings.push(finding.clone());
-        }
-    }
-    findings
 }
 
 /// The settings of `allow = […]`, and an error at each unknown name's literal.

@@ -210,12 +210,18 @@ pub fn analyze_files(files: &[File<'_>], dialect: Dialect, settings: &Settings) 
     findings
 }
 
-/// Analyzes embedded migrations (what `embed_migrations!` generated) for `dialect`.
+/// Analyzes embedded migrations (what `embed_migrations!` generated) for `dialect`, with
+/// the names the macro call allowed (`allow = [...]`) allowed on top of `settings`.
 pub fn analyze(
     migrations: &crate::Migrations,
     dialect: Dialect,
     settings: &Settings,
 ) -> Vec<Finding> {
+    let mut settings = settings.clone();
+    for name in migrations.allowed_lints() {
+        // The macro rejected any other name; a hand-built list may hold one: passed over.
+        let _known = settings.allow_name(name);
+    }
     let mut files = Vec::with_capacity(migrations.len() * 2);
     for migration in migrations.iter() {
         let version = migration.version();
@@ -239,5 +245,26 @@ pub fn analyze(
             ));
         }
     }
-    analyze_files(&files, dialect, settings)
+    analyze_files(&files, dialect, &settings)
+}
+
+/// The findings of one directory read in several dialects (one list per dialect), as one
+/// list: every error (a statement that fails on one of its databases fails), but only the
+/// lints every dialect reports, since the fix of one database's lint (`CONCURRENTLY`,
+/// `SET LOCAL lock_timeout`) is no SQL the others accept. Each finding once.
+pub fn combine(per_dialect: Vec<Vec<Finding>>) -> Vec<Finding> {
+    let same_place = |a: &Finding, b: &Finding| {
+        (a.kind, &a.file, a.line, a.column) == (b.kind, &b.file, b.line, b.column)
+    };
+    let mut findings: Vec<Finding> = Vec::new();
+    for finding in per_dialect.iter().flatten() {
+        let everywhere = finding.severity() == Severity::Error
+            || per_dialect
+                .iter()
+                .all(|other| other.iter().any(|f| same_place(f, finding)));
+        if everywhere && !findings.iter().any(|f| same_place(f, finding)) {
+            findings.push(finding.clone());
+        }
+    }
+    findings
 }

@@ -345,11 +345,6 @@ impl Model {
         }
     }
 
-    /// Whether the model may answer at all (false after a Rust migration).
-    pub fn is_open(&self) -> bool {
-        self.open
-    }
-
     /// The type of a column as its statement wrote it, when the model is certain of it.
     pub fn column_type(&self, table: &Qualified, column: &Name) -> Option<String> {
         match self.relation(table) {
