@@ -12,6 +12,8 @@ CREATE TABLE messages_new (
 INSERT INTO messages_new (id, conversation_id, role, parts, created_at)
 SELECT id, conversation_id, role, parts, created_at FROM messages;
 
+-- migrate:allow drop-table -- the release before this one reads and writes only `parts`
+-- (step 2 of 3), which the rebuilt table keeps under the same name.
 DROP TABLE messages;
 
 ALTER TABLE messages_new RENAME TO messages;

@@ -5,12 +5,16 @@
 
 use migrate_tests::{pg_relation_exists, PgDatabase, SqliteFile};
 
+// The corpus's lints are reported in docs/lints-on-real-migrations.md, not here.
+#[allow(deprecated)]
 mod atuin_server {
     migrate::embed_migrations!(
         "../../shared/corpus/atuin-server-postgres/migrations",
         dialect = "postgres"
     );
 }
+// The corpus's lints are reported in docs/lints-on-real-migrations.md, not here.
+#[allow(deprecated)]
 mod atuin_client {
     migrate::embed_migrations!(
         "../../shared/corpus/atuin-client-sqlite/migrations",
