@@ -99,12 +99,74 @@ pub(crate) fn effects(statement: &Parsed<'_>, model: &Model) -> Vec<Effect> {
 }
 
 /// A statement the parser rejected: everything it names may have changed; dynamic SQL may
-/// have changed anything.
+/// have changed anything. Except what, by its first words, changes no table: a comment, a
+/// grant, a trigger, and a function, whose body runs only when it is called (it is kept for
+/// that).
 fn opaque(effects: &mut Effects<'_>, text: &str) {
+    match harmless(text) {
+        Some(Harmless::Function(name)) => {
+            if let Some(name) = effects.qualified(&name) {
+                effects.change(Change::CreateFunction {
+                    name,
+                    body: text.to_owned(),
+                });
+                return;
+            }
+        }
+        Some(Harmless::NoEffect) => return,
+        None => {}
+    }
     let dynamic = super::model::words(text).iter().any(|w| w == "execute");
     effects.change(Change::Taint(text.to_owned()));
     if dynamic {
         effects.change(Change::Open);
+    }
+}
+
+/// What an opaque statement is, when its first words tell that it changes no table.
+enum Harmless {
+    /// `CREATE [OR REPLACE] FUNCTION|PROCEDURE <name>`.
+    Function(ObjectName),
+    /// `COMMENT ON`, `GRANT`, `REVOKE`, `CREATE [OR REPLACE] TRIGGER`.
+    NoEffect,
+}
+
+fn harmless(text: &str) -> Option<Harmless> {
+    let mut words = text.split_whitespace();
+    let first = words.next()?.to_ascii_uppercase();
+    match first.as_str() {
+        "GRANT" | "REVOKE" => return Some(Harmless::NoEffect),
+        "COMMENT" => {
+            return words
+                .next()
+                .filter(|w| w.eq_ignore_ascii_case("ON"))
+                .map(|_| Harmless::NoEffect)
+        }
+        "CREATE" => {}
+        _ => return None,
+    }
+    let mut kind = words.next()?.to_ascii_uppercase();
+    if kind == "OR" {
+        words.next().filter(|w| w.eq_ignore_ascii_case("REPLACE"))?;
+        kind = words.next()?.to_ascii_uppercase();
+    }
+    match kind.as_str() {
+        "TRIGGER" => Some(Harmless::NoEffect),
+        "FUNCTION" | "PROCEDURE" => {
+            let rest = words.next()?;
+            let name = rest.split('(').next().filter(|n| !n.is_empty())?;
+            let parts: Vec<Ident> = name
+                .split('.')
+                .map(
+                    |part| match part.strip_prefix('"').and_then(|p| p.strip_suffix('"')) {
+                        Some(quoted) => Ident::with_quote('"', quoted),
+                        None => Ident::new(part),
+                    },
+                )
+                .collect();
+            Some(Harmless::Function(ObjectName::from(parts)))
+        }
+        _ => None,
     }
 }
 

@@ -121,3 +121,22 @@ fn cascading_drops_make_views_unknown() {
     ])
     .is_empty());
 }
+
+#[test]
+fn an_opaque_definition_changes_nothing_until_it_is_called() {
+    // sqlparser rejects `COST 100`; defining the function touches no table.
+    let define = "CREATE OR REPLACE FUNCTION bump() RETURNS trigger AS $$ BEGIN ALTER TABLE t ADD COLUMN b int; RETURN NEW; END $$ LANGUAGE plpgsql COST 100;";
+    let found = pg(&[
+        "CREATE TABLE t (a int);",
+        define,
+        "COMMENT ON FUNCTION bump() IS 'x' ;\nALTER TABLE t DROP COLUMN b;",
+    ]);
+    assert_eq!(found.len(), 1, "{found:?}");
+    // Calling it runs its body: `b` may exist now.
+    assert!(pg(&[
+        "CREATE TABLE t (a int);",
+        define,
+        "SELECT bump();\nALTER TABLE t DROP COLUMN b;"
+    ])
+    .is_empty());
+}
