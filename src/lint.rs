@@ -46,27 +46,11 @@ pub fn lint(migrations: &Migrations, dialect: Dialect, settings: &Settings) -> V
     migrate_runtime::analysis::analyze(migrations, dialect, settings)
 }
 
-/// The dialects the build read the SQL of `migrations` in: those of the macro call's
-/// `dialect = …` ([`Migrations::dialects`]), else the dialect of the one database feature
-/// enabled. Empty when neither says (no argument and several database features, or none):
-/// the build did not read the SQL then.
+/// The dialects the build read the SQL of `migrations` in ([`Migrations::dialects`]): those
+/// of the macro call's `dialect = …`, else the one database feature enabled. Empty when the
+/// build did not read the SQL (no argument and several database features, or none).
 pub fn dialects(migrations: &Migrations) -> Vec<Dialect> {
-    if !migrations.dialects().is_empty() {
-        return migrations.dialects().to_vec();
-    }
-    let enabled: Vec<Dialect> = [
-        (cfg!(feature = "postgres"), Dialect::Postgres),
-        (cfg!(feature = "mysql"), Dialect::MySql),
-        (cfg!(feature = "sqlite"), Dialect::Sqlite),
-    ]
-    .into_iter()
-    .filter_map(|(enabled, dialect)| enabled.then_some(dialect))
-    .collect();
-    if enabled.len() == 1 {
-        enabled
-    } else {
-        Vec::new()
-    }
+    migrations.dialects().to_vec()
 }
 
 #[cfg(test)]

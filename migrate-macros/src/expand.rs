@@ -10,7 +10,7 @@ use quote::{quote, quote_spanned};
 use crate::code;
 use crate::input::Input;
 use crate::scan::{File, Role, RustFunctions};
-use crate::sql::Warning;
+use crate::sql::{Checked, Warning};
 use crate::validate::Set;
 
 /// `V<version>_<DESCRIPTION>`: the name of the item for one migration.
@@ -91,7 +91,7 @@ fn rust_scripts(
 }
 
 /// Generates the module for a valid set.
-pub fn expand(krate: &TokenStream, input: &Input, set: &Set, warnings: &[Warning]) -> TokenStream {
+pub fn expand(krate: &TokenStream, input: &Input, set: &Set, checked: &Checked) -> TokenStream {
     // A Rust file that does not parse: the compiler reports where when it reads the module.
     let unparsed: Vec<&File> = set
         .migrations
@@ -177,10 +177,13 @@ pub fn expand(krate: &TokenStream, input: &Input, set: &Set, warnings: &[Warning
         set.migrations.len()
     );
     let dir = set.dir.to_string_lossy();
-    let dialects = dialects(krate, input);
+    let dialects = dialects(krate, &checked.dialects);
     let allowed: Vec<String> = input.allow.iter().map(syn::LitStr::value).collect();
     let build_script_warning = build_script_warning(input, &set.dir);
-    let sql_warnings = warnings.iter().map(|warning| sql_warning(input, warning));
+    let sql_warnings = checked
+        .warnings
+        .iter()
+        .map(|warning| sql_warning(input, warning));
     quote! {
         #[doc = #module_doc]
         pub mod migrations {
@@ -230,11 +233,8 @@ pub fn expand(krate: &TokenStream, input: &Input, set: &Set, warnings: &[Warning
     }
 }
 
-/// The dialects of the call's `dialect = …` argument, as paths to the runtime's variants.
-fn dialects(krate: &TokenStream, input: &Input) -> Vec<TokenStream> {
-    let Some(dialects) = &input.dialects else {
-        return Vec::new();
-    };
+/// The dialects the SQL was read in, as paths to the runtime's variants.
+fn dialects(krate: &TokenStream, dialects: &[Dialect]) -> Vec<TokenStream> {
     dialects
         .iter()
         .filter_map(|dialect| {
@@ -242,7 +242,7 @@ fn dialects(krate: &TokenStream, input: &Input) -> Vec<TokenStream> {
                 Dialect::Postgres => "Postgres",
                 Dialect::MySql => "MySql",
                 Dialect::Sqlite => "Sqlite",
-                // `input` accepts only the three above.
+                // The macro reads only the three above.
                 _ => return None,
             };
             let variant = Ident::new(variant, Span::call_site());

@@ -46,9 +46,9 @@ pub fn embed_migrations(input: TokenStream) -> TokenStream {
     };
     let checked = scan::scan(&input)
         .and_then(|dir| validate::validate(&input, dir))
-        .and_then(|set| sql::check(&input, &set).map(|warnings| (set, warnings)));
+        .and_then(|set| sql::check(&input, &set).map(|checked| (set, checked)));
     match checked {
-        Ok((set, warnings)) => expand::expand(&krate, &input, &set, &warnings).into(),
+        Ok((set, checked)) => expand::expand(&krate, &input, &set, &checked).into(),
         Err(error) => expand::with_errors(&krate, error).into(),
     }
 }

@@ -167,13 +167,13 @@ impl Migrations {
         }
     }
 
-    /// Records the macro call's `dialect = …` (empty when it names none).
+    /// Records the dialects the build read the SQL in (empty when it did not read it).
     #[doc(hidden)]
     pub const fn with_dialects(self, dialects: &'static [Dialect]) -> Self {
         Migrations { dialects, ..self }
     }
 
-    /// Records the macro call's `allow = […]`: rule names the macro has checked.
+    /// Records the macro call's `allow = […]`: names of rules or errors the macro has checked.
     #[doc(hidden)]
     pub const fn with_allowed_lints(self, allowed_lints: &'static [&'static str]) -> Self {
         Migrations {
@@ -196,15 +196,15 @@ impl Migrations {
         self.source
     }
 
-    /// The dialects named by the macro call's `dialect = …` argument, in which the build read
-    /// the SQL; empty when the call names none (the build then read it in the dialect of the
-    /// one database feature enabled, if there is exactly one).
+    /// The dialects the build read the SQL in: those of the macro call's `dialect = …`
+    /// argument, else the one database feature enabled; empty when the build did not read
+    /// the SQL (several database features and no argument, or none).
     pub fn dialects(&self) -> &'static [Dialect] {
         self.dialects
     }
 
     /// The lint rules the macro call's `allow = […]` turns off for the whole directory, by
-    /// name (`"drop-column"`); the macro has checked that each names a rule. The CLI's `lint`
+    /// name (`"drop-column"`, or an error such as `"missing"`); the macro has checked each name. The CLI's `lint`
     /// command and `migrate::lint` honour them, so they report what the build reports.
     pub fn allowed_lints(&self) -> &'static [&'static str] {
         self.allowed_lints

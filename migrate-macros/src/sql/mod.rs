@@ -22,8 +22,17 @@ pub struct Warning {
     pub text: String,
 }
 
-/// Reads the SQL of `set`. Returns the warnings, or every error.
-pub fn check(input: &Input, set: &Set) -> syn::Result<Vec<Warning>> {
+/// What the `sql` stage passes to `expand`.
+pub struct Checked {
+    /// The dialects the SQL was read in (none when it was not read): recorded in the
+    /// generated `Migrations`, so that `migrate lint` reads it the same way.
+    pub dialects: Vec<Dialect>,
+    /// The warnings to emit.
+    pub warnings: Vec<Warning>,
+}
+
+/// Reads the SQL of `set`. Returns the dialects and warnings, or every error.
+pub fn check(input: &Input, set: &Set) -> syn::Result<Checked> {
     // An unknown name in `allow` is reported with whatever the SQL has: one build, every error.
     let (settings, mut error) = settings(input);
     let dialects = match dialects(input) {
@@ -31,7 +40,10 @@ pub fn check(input: &Input, set: &Set) -> syn::Result<Vec<Warning>> {
         Err(warning) => {
             return match error {
                 Some(error) => Err(error),
-                None => Ok(vec![warning]),
+                None => Ok(Checked {
+                    dialects: Vec::new(),
+                    warnings: vec![warning],
+                }),
             }
         }
     };
@@ -59,7 +71,7 @@ pub fn check(input: &Input, set: &Set) -> syn::Result<Vec<Warning>> {
     }
     match error {
         Some(error) => Err(error),
-        None => Ok(warnings),
+        None => Ok(Checked { dialects, warnings }),
     }
 }
 
