@@ -4,17 +4,15 @@ use crate::analysis::{analyze_files, Dialect, File, Settings};
 
 /// The lint codes of up files `sqls`, as `(code, line)`.
 fn lints(sqls: &[&str]) -> Vec<(&'static str, usize)> {
-    let names: Vec<String> = (1..=sqls.len()).map(|v| format!("{v:04}_m.sql")).collect();
-    let files: Vec<File<'_>> = sqls
-        .iter()
-        .zip(&names)
-        .zip(1..)
-        .map(|((sql, name), version)| File::sql(version, name, sql, true))
-        .collect();
-    analyze_files(&files, Dialect::Postgres, &Settings::default())
-        .into_iter()
-        .map(|f| (f.code(), f.line))
-        .collect()
+    let names = super::names(sqls.len());
+    analyze_files(
+        &super::up_files(&names, sqls),
+        Dialect::Postgres,
+        &Settings::default(),
+    )
+    .into_iter()
+    .map(|f| (f.code(), f.line))
+    .collect()
 }
 
 #[test]

@@ -6,16 +6,24 @@ mod uncertain;
 
 use super::{analyze_files, Dialect, File, Finding, Kind, Problem, Settings};
 
-/// The errors of up files `sqls` (versions 1, 2, …), as `(problem, line, column, message)`.
-fn errors(dialect: Dialect, sqls: &[&str]) -> Vec<(Problem, usize, usize, String)> {
-    let names: Vec<String> = (1..=sqls.len()).map(|v| format!("{v:04}_m.sql")).collect();
-    let files: Vec<File<'_>> = sqls
-        .iter()
-        .zip(&names)
+/// The names of `count` up files: `0001_m.sql`, `0002_m.sql`, …
+fn names(count: usize) -> Vec<String> {
+    (1..=count).map(|v| format!("{v:04}_m.sql")).collect()
+}
+
+/// Up files of versions 1, 2, … with `names` and `sqls`, each run in a transaction.
+fn up_files<'a>(names: &'a [String], sqls: &[&'a str]) -> Vec<File<'a>> {
+    sqls.iter()
+        .zip(names)
         .zip(1..)
         .map(|((sql, name), version)| File::sql(version, name, sql, true))
-        .collect();
-    errors_of(&files, dialect)
+        .collect()
+}
+
+/// The errors of up files `sqls` (versions 1, 2, …), as `(problem, line, column, message)`.
+fn errors(dialect: Dialect, sqls: &[&str]) -> Vec<(Problem, usize, usize, String)> {
+    let names = names(sqls.len());
+    errors_of(&up_files(&names, sqls), dialect)
 }
 
 fn errors_of(files: &[File<'_>], dialect: Dialect) -> Vec<(Problem, usize, usize, String)> {
