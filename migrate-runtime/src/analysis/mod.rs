@@ -46,6 +46,8 @@ mod model;
 mod name;
 mod parse;
 pub mod rules;
+#[cfg(feature = "analysis-sqlite")]
+pub mod sqlite;
 #[cfg(test)]
 mod tests;
 mod transaction;
@@ -206,6 +208,10 @@ impl Settings {
 /// when it has one. Returns every finding, in file order.
 pub fn analyze_files(files: &[File<'_>], dialect: Dialect, settings: &Settings) -> Vec<Finding> {
     let mut findings = check::run(files, dialect);
+    #[cfg(feature = "analysis-sqlite")]
+    if dialect == Dialect::Sqlite {
+        findings.extend(sqlite::execute(files));
+    }
     findings.retain(|finding| !settings.allows(finding.kind));
     findings
 }
