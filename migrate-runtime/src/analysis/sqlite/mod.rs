@@ -225,21 +225,15 @@ fn finding(file: &File<'_>, sql: &str, error: &EngineError, pass: Pass<'_>) -> F
         None => sql.get(start..).unwrap_or_default(),
     };
     let fix = match pass {
-        Pass::Up => {
-            "fix this statement; SQLite refused it when the macro applied the migrations in \
-                     order to an empty in-memory database"
-                .to_owned()
-        }
-        Pass::Down => {
-            "fix the down script so that it reverts its up; SQLite refused this statement \
-                       when the macro ran the script right after its up, on an empty in-memory \
-                       database"
-                .to_owned()
-        }
+        Pass::Up => "correct the statement (SQLite refused it when the macro applied the \
+                     migrations in order to an empty in-memory database)"
+            .to_owned(),
+        Pass::Down => "correct the down script so that it reverts its up (SQLite refused it when \
+                       the macro ran it right after the up, on an empty in-memory database)"
+            .to_owned(),
         Pass::Again(down) => format!(
-            "make `{down}` revert everything its up does; SQLite refused this statement when the \
-             macro applied the up again after running its down script, on an empty in-memory \
-             database"
+            "make `{down}` revert everything its up does (SQLite refused this statement when the \
+             macro applied the up again after that down script, on an empty in-memory database)"
         ),
     };
     Finding::new(
