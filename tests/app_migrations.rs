@@ -43,6 +43,61 @@ async fn apply_on_sqlite() {
     assert_eq!(usize::try_from(downs).ok(), Some(reversible));
 }
 
+/// Executed by SQLite at compile time, the portable SQL gives no error: up to the Rust
+/// backfill (0006), where execution stops, including the reversible steps' down scripts.
+#[test]
+fn sqlite_finds_no_error_at_compile_time() {
+    use migrate_runtime::analysis::{
+        analyze, analyze_files, Dialect, File, Finding, Kind, Problem, Settings,
+    };
+
+    let engine_errors = |findings: Vec<Finding>| {
+        findings
+            .into_iter()
+            .filter(|finding| finding.kind == Kind::Error(Problem::Engine))
+            .collect::<Vec<_>>()
+    };
+    let findings = analyze(
+        &migrations::MIGRATIONS,
+        Dialect::Sqlite,
+        &Settings::default(),
+    );
+    assert_eq!(engine_errors(findings), []);
+
+    // Every SQL file before the Rust migration ran: a failing file in its place is reached.
+    let mut files = Vec::new();
+    for migration in migrations::MIGRATIONS.iter() {
+        let up = migration.up();
+        if up.is_rust() {
+            break;
+        }
+        let version = migration.version();
+        files.push(File::sql(
+            version,
+            up.file(),
+            up.sql(),
+            !up.no_transaction(),
+        ));
+        if let Some(down) = migration.down() {
+            files.push(File::down(
+                version,
+                down.file(),
+                down.sql(),
+                !down.no_transaction(),
+            ));
+        }
+    }
+    assert_eq!(
+        files.len(),
+        7,
+        "0001 to 0005, two of them with a down script"
+    );
+    files.push(File::sql(6, "probe.sql", "DROP TABLE never_created;", true));
+    let errors = engine_errors(analyze_files(&files, Dialect::Sqlite, &Settings::default()));
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert_eq!(errors[0].file, "probe.sql");
+}
+
 #[tokio::test]
 async fn apply_on_postgres() {
     let Some(db) = PgDatabase::create().await else {
