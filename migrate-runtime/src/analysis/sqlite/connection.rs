@@ -48,7 +48,8 @@ pub(super) enum Stop {
     /// A statement of our own failed: `COMMIT` (deferred foreign key checks fail on the
     /// data), `BEGIN`.
     Control,
-    /// A script SQLite cannot take: longer than 2 GB, or with a NUL byte.
+    /// A script SQLite cannot take (longer than 2 GB, or with a NUL byte), or a database it
+    /// could not open.
     Unusable,
 }
 

@@ -53,7 +53,7 @@ mod tests;
 
 use std::ops::ControlFlow;
 
-use connection::{Database, EngineError, Failure, Phase};
+use connection::{Database, EngineError, Failure, Phase, Stop};
 
 use super::{Content, File, Finding, Kind, Problem, Transaction};
 use crate::location::locate;
@@ -63,9 +63,37 @@ use crate::statements::{split, Dialect};
 /// in-memory SQLite database, and returns SQLite's first error that the runtime would
 /// certainly meet too. See the [module documentation](self) for when it stops without one.
 pub fn execute(files: &[File<'_>]) -> Option<Finding> {
-    // SQLite could not open a database in memory: nothing can be said.
-    let database = Database::open()?;
-    apply(&database, files).break_value().flatten()
+    match outcome(files) {
+        Outcome::Failed(finding) => Some(finding),
+        Outcome::Finished | Outcome::Uncertain(_) | Outcome::Rust | Outcome::Stopped(_) => None,
+    }
+}
+
+/// How running the files ended.
+#[derive(Debug, PartialEq)]
+enum Outcome {
+    /// Every file ran.
+    Finished,
+    /// SQLite refused a statement, as it will at run time.
+    Failed(Finding),
+    /// SQLite refused a statement, but might not at run time: its message.
+    Uncertain(String),
+    /// A migration written in Rust: it may change anything, so what follows could no longer
+    /// be told apart from its effects.
+    Rust,
+    /// The connection stopped the run.
+    Stopped(Stop),
+}
+
+/// Runs the files on a new in-memory database.
+fn outcome(files: &[File<'_>]) -> Outcome {
+    let Some(database) = Database::open() else {
+        return Outcome::Stopped(Stop::Unusable);
+    };
+    match apply(&database, files) {
+        ControlFlow::Continue(()) => Outcome::Finished,
+        ControlFlow::Break(outcome) => outcome,
+    }
 }
 
 /// What a file is run as, for the fix line.
@@ -86,13 +114,12 @@ struct Applied<'a> {
     transaction: Transaction,
 }
 
-/// Runs the files; breaks with the finding, or `None` when it stops without one.
-fn apply<'a>(database: &Database, files: &'a [File<'a>]) -> ControlFlow<Option<Finding>> {
+/// Runs the files; breaks with how the run ended before the last one.
+fn apply<'a>(database: &Database, files: &'a [File<'a>]) -> ControlFlow<Outcome> {
     let mut last_up: Option<Applied<'a>> = None;
     for file in files {
         match file.content {
-            // It may change anything: what follows could no longer be told apart from it.
-            Content::Rust => return ControlFlow::Break(None),
+            Content::Rust => return ControlFlow::Break(Outcome::Rust),
             Content::Up { sql, transaction } => {
                 run(database, file, sql, transaction, Pass::Up)?;
                 last_up = Some(Applied {
@@ -120,20 +147,22 @@ fn apply<'a>(database: &Database, files: &'a [File<'a>]) -> ControlFlow<Option<F
     ControlFlow::Continue(())
 }
 
-/// Runs one file; breaks when it fails.
+/// Runs one file; breaks when it does not run to its end (the first error stops the run:
+/// what follows would be its consequences).
 fn run(
     database: &Database,
     file: &File<'_>,
     sql: &str,
     transaction: Transaction,
     pass: Pass<'_>,
-) -> ControlFlow<Option<Finding>> {
+) -> ControlFlow<Outcome> {
     match run_file(database, sql, transaction) {
         Ok(()) => ControlFlow::Continue(()),
-        Err(Failure::Engine(error)) => {
-            ControlFlow::Break(certain(database, &error).then(|| finding(file, sql, &error, pass)))
+        Err(Failure::Engine(error)) if certain(database, &error) => {
+            ControlFlow::Break(Outcome::Failed(finding(file, sql, &error, pass)))
         }
-        Err(Failure::Stopped(_)) => ControlFlow::Break(None),
+        Err(Failure::Engine(error)) => ControlFlow::Break(Outcome::Uncertain(error.message)),
+        Err(Failure::Stopped(stop)) => ControlFlow::Break(Outcome::Stopped(stop)),
     }
 }
 
@@ -151,7 +180,7 @@ fn run_file(database: &Database, sql: &str, transaction: Transaction) -> Result<
             }
             if database.in_transaction() {
                 // The runtime would record the file's progress inside that transaction.
-                return Err(Failure::Stopped(connection::Stop::Transaction));
+                return Err(Failure::Stopped(Stop::Transaction));
             }
             Ok(())
         }

@@ -1,7 +1,7 @@
 use std::time::{Duration, Instant};
 
-use super::connection::Database;
-use super::execute;
+use super::connection::{Database, Stop};
+use super::{execute, outcome, Outcome};
 use crate::analysis::{File, Finding, Kind, Problem};
 
 /// The one finding of `files`, which must have one.
@@ -105,7 +105,7 @@ fn a_rust_migration_stops_the_run() {
         File::rust(2, "0002_backfill.rs"),
         File::sql(3, "0003_b.sql", FAILS, true),
     ];
-    assert_eq!(execute(&files), None);
+    assert_eq!(outcome(&files), Outcome::Rust);
     // Without it, the same file is reported.
     assert!(execute(&[files[0].clone(), files[2].clone()]).is_some());
 }
@@ -117,13 +117,17 @@ fn attach_and_load_extension_stop_the_run_silently() {
         "SELECT load_extension('mod_spatialite')",
         "DETACH DATABASE aux",
         "PRAGMA temp_store_directory = '/tmp'",
+        "PRAGMA soft_heap_limit = 1000000",
         "PRAGMA temp_store = FILE",
         "VACUUM",
     ] {
-        let script = format!("{stops};\n{FAILS}");
+        let script = format!("CREATE TABLE t (id INT);\n{stops};\n{FAILS}");
         let files = [File::sql(1, "0001_x.sql", &script, false)];
-        assert_eq!(execute(&files), None, "{stops}");
+        assert_eq!(outcome(&files), Outcome::Stopped(Stop::Refused), "{stops}");
     }
+    // Reading where temporary data goes is harmless.
+    let files = [File::sql(1, "0001_x.sql", "PRAGMA temp_store;", false)];
+    assert_eq!(outcome(&files), Outcome::Finished);
 }
 
 #[test]
@@ -134,21 +138,38 @@ fn vacuum_into_writes_no_file() {
         path.display()
     );
     let files = [File::sql(1, "0001_x.sql", &script, false)];
-    assert_eq!(execute(&files), None);
+    assert_eq!(outcome(&files), Outcome::Stopped(Stop::Refused));
     assert!(!path.exists());
 }
 
 #[test]
 fn names_the_application_may_supply_are_not_errors() {
-    for script in [
-        "CREATE TABLE t (name TEXT COLLATE nocase_unicode)",
-        "CREATE TABLE t (x TEXT); CREATE INDEX t_x ON t (my_normalize(x))",
-        "CREATE VIRTUAL TABLE v USING vec0(embedding float[4])",
-        "CREATE TABLE aux.t (id INT)",
-        "SELECT * FROM aux.t",
+    for (script, message) in [
+        (
+            "CREATE TABLE t (name TEXT COLLATE nocase_unicode)",
+            "no such collation sequence: nocase_unicode",
+        ),
+        (
+            "CREATE TABLE t (x TEXT); CREATE INDEX t_x ON t (my_normalize(x))",
+            "no such function: my_normalize",
+        ),
+        (
+            "CREATE VIRTUAL TABLE v USING vec0(embedding float[4])",
+            "no such module: vec0",
+        ),
+        ("CREATE TABLE aux.t (id INT)", "unknown database aux"),
+        ("SELECT * FROM aux.t", "no such table: aux.t"),
+        (
+            "CREATE TABLE p (id INT);\nCREATE TABLE c (p INT REFERENCES p (id));\nINSERT INTO c VALUES (1)",
+            "foreign key mismatch - \"c\" referencing \"p\"",
+        ),
     ] {
         let files = [File::sql(1, "0001_x.sql", script, true)];
-        assert_eq!(execute(&files), None, "{script}");
+        assert_eq!(
+            outcome(&files),
+            Outcome::Uncertain(message.to_owned()),
+            "{script}"
+        );
     }
 }
 
@@ -160,7 +181,10 @@ fn errors_that_depend_on_rows_are_not_reported() {
         "CREATE TABLE t (id INT PRIMARY KEY);\nINSERT INTO t VALUES (1);\nINSERT INTO t VALUES (1);",
         true,
     )];
-    assert_eq!(execute(&files), None);
+    assert_eq!(
+        outcome(&files),
+        Outcome::Uncertain("UNIQUE constraint failed: t.id".to_owned())
+    );
     // A running statement's error once a table holds a row: the rows at run time differ.
     let files = [File::sql(
         1,
@@ -168,7 +192,10 @@ fn errors_that_depend_on_rows_are_not_reported() {
         "CREATE TABLE t (id INT);\nINSERT INTO t VALUES (1);\nBEGIN;",
         true,
     )];
-    assert_eq!(execute(&files), None);
+    assert_eq!(
+        outcome(&files),
+        Outcome::Uncertain("cannot start a transaction within a transaction".to_owned())
+    );
 }
 
 #[test]
@@ -191,14 +218,22 @@ fn a_running_statements_error_is_reported_while_no_table_holds_a_row() {
 fn a_file_that_ends_its_own_transaction_stops_the_run() {
     let script = format!("CREATE TABLE t (id INT);\nCOMMIT;\n{FAILS}");
     let files = [File::sql(1, "0001_x.sql", &script, true)];
-    assert_eq!(execute(&files), None);
+    assert_eq!(outcome(&files), Outcome::Stopped(Stop::Transaction));
     let files = [File::sql(
         1,
         "0001_x.sql",
         "BEGIN;\nCREATE TABLE t (id INT);",
         false,
     )];
-    assert_eq!(execute(&files), None);
+    assert_eq!(outcome(&files), Outcome::Stopped(Stop::Transaction));
+    // A no-transaction file may group its statements itself.
+    let files = [File::sql(
+        1,
+        "0001_x.sql",
+        "BEGIN;\nCREATE TABLE t (id INT);\nCOMMIT;",
+        false,
+    )];
+    assert_eq!(outcome(&files), Outcome::Finished);
 }
 
 #[test]
@@ -208,7 +243,7 @@ fn a_statement_that_never_ends_stops_the_run() {
         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n;\n{FAILS}"
     );
     let files = [File::sql(1, "0001_x.sql", &script, true)];
-    assert_eq!(execute(&files), None);
+    assert_eq!(outcome(&files), Outcome::Stopped(Stop::Exhausted));
     assert!(started.elapsed() < Duration::from_secs(10));
 }
 
@@ -267,7 +302,7 @@ fn a_valid_set_yields_nothing() {
             true,
         ),
     ];
-    assert_eq!(execute(&files), None);
+    assert_eq!(outcome(&files), Outcome::Finished);
 }
 
 #[test]
