@@ -10,9 +10,7 @@ use crate::Error;
 /// `split(sql)` that contains `byte`.
 pub(crate) fn locate(sql: &str, dialect: Dialect, byte: usize) -> Location {
     let byte = byte.min(sql.len());
-    let before = sql.get(..byte).unwrap_or(sql);
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    let (line, column) = line_column(sql, byte);
     let statement = statements::split(sql, dialect)
         .into_iter()
         .enumerate()
@@ -23,6 +21,15 @@ pub(crate) fn locate(sql: &str, dialect: Dialect, byte: usize) -> Location {
         column,
         statement,
     }
+}
+
+/// The 1-based line and column (in characters) of byte `byte` of `sql` (its end, past it);
+/// lines end at `\n`, as [`statements::split`] counts them.
+pub(crate) fn line_column(sql: &str, byte: usize) -> (usize, usize) {
+    let before = sql.get(..byte).unwrap_or(sql);
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
 }
 
 /// Where a statement of `sql` that starts at byte `offset` failed, with the 1-based

@@ -210,7 +210,7 @@ pub fn analyze_files(files: &[File<'_>], dialect: Dialect, settings: &Settings) 
     let mut findings = check::run(files, dialect);
     #[cfg(feature = "analysis-sqlite")]
     if dialect == Dialect::Sqlite {
-        findings.extend(sqlite::execute(files));
+        sqlite::add_to(files, &mut findings);
     }
     findings.retain(|finding| !settings.allows(finding.kind));
     findings

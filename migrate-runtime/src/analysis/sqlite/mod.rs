@@ -33,7 +33,15 @@
 //! collations, virtual table modules, tokenizers, attached databases), `foreign key
 //! mismatch` (only with `foreign_keys = ON`, which an application may turn off), and an
 //! error met while running (rather than compiling) a statement once any table holds a row:
-//! at run time the rows are the application's.
+//! at run time the rows are the application's. Nor missing tables that may exist all the
+//! same: of another schema (`aux.t`), or SQLite's own (`sqlite_sequence`, `sqlite_stat1`).
+//!
+//! # In the analysis
+//!
+//! [`super::analyze_files`] adds SQLite's error to its findings (finding code `engine`),
+//! unless the model already reports an error on that statement. Like the other errors it
+//! can be allowed: `-- migrate:allow engine` before or in the statement (the run then stops
+//! there, silently), or `allow = ["engine"]` for the directory.
 //!
 //! ```
 //! use migrate_runtime::analysis::{sqlite, File};
@@ -47,16 +55,19 @@
 //! assert_eq!(finding.message, r#"near "TABEL": syntax error"#);
 //! ```
 
+mod certain;
 mod connection;
+mod refusal;
 #[cfg(test)]
 mod tests;
 
 use std::ops::ControlFlow;
 
-use connection::{Database, EngineError, Failure, Phase, Stop};
+use certain::certain;
+use connection::{Database, Failure, Stop};
+use refusal::{refusal, Pass, Refusal};
 
-use super::{Content, File, Finding, Kind, Problem, Transaction};
-use crate::location::locate;
+use super::{Content, File, Finding, Severity, Transaction};
 use crate::statements::{split, Dialect};
 
 /// Runs `files` (in version order, each up followed by its down when it has one) on an empty
@@ -64,9 +75,36 @@ use crate::statements::{split, Dialect};
 /// certainly meet too. See the [module documentation](self) for when it stops without one.
 pub fn execute(files: &[File<'_>]) -> Option<Finding> {
     match outcome(files) {
-        Outcome::Failed(finding) => Some(finding),
-        Outcome::Finished | Outcome::Uncertain(_) | Outcome::Rust | Outcome::Stopped(_) => None,
+        Outcome::Failed(refusal) => Some(refusal.finding),
+        _ => None,
     }
+}
+
+/// Adds what [`execute`] finds to the `findings` of the analysis of the same `files`, in file
+/// order; not when one of them is already an error on the same statement, whose message
+/// says in the analysis's words what SQLite refuses.
+pub(super) fn add_to(files: &[File<'_>], findings: &mut Vec<Finding>) {
+    let Outcome::Failed(Refusal { finding, statement }) = outcome(files) else {
+        return;
+    };
+    let (first, last) = statement;
+    if findings.iter().any(|other| {
+        other.severity() == Severity::Error
+            && other.file == finding.file
+            && (first..=last).contains(&(other.line, other.column))
+    }) {
+        return;
+    }
+    let order = |f: &Finding| {
+        let file = files.iter().position(|file| file.name == f.file);
+        (file, f.line, f.column)
+    };
+    let place = order(&finding);
+    let index = findings
+        .iter()
+        .position(|other| order(other) > place)
+        .unwrap_or(findings.len());
+    findings.insert(index, finding);
 }
 
 /// How running the files ended.
@@ -75,9 +113,11 @@ enum Outcome {
     /// Every file ran.
     Finished,
     /// SQLite refused a statement, as it will at run time.
-    Failed(Finding),
+    Failed(Refusal),
     /// SQLite refused a statement, but might not at run time: its message.
     Uncertain(String),
+    /// SQLite refused a statement whose comments allow it (`-- migrate:allow engine`).
+    Allowed,
     /// A migration written in Rust: it may change anything, so what follows could no longer
     /// be told apart from its effects.
     Rust,
@@ -94,17 +134,6 @@ fn outcome(files: &[File<'_>]) -> Outcome {
         ControlFlow::Continue(()) => Outcome::Finished,
         ControlFlow::Break(outcome) => outcome,
     }
-}
-
-/// What a file is run as, for the fix line.
-#[derive(Clone, Copy)]
-enum Pass<'a> {
-    /// An up (or simple) migration, after every earlier one.
-    Up,
-    /// A down script, right after its up.
-    Down,
-    /// An up applied again after its down script, whose name this is.
-    Again(&'a str),
 }
 
 /// An up file just applied, whose down may follow.
@@ -158,9 +187,9 @@ fn run(
 ) -> ControlFlow<Outcome> {
     match run_file(database, sql, transaction) {
         Ok(()) => ControlFlow::Continue(()),
-        Err(Failure::Engine(error)) if certain(database, &error) => {
-            ControlFlow::Break(Outcome::Failed(finding(file, sql, &error, pass)))
-        }
+        Err(Failure::Engine(error)) if certain(database, &error) => ControlFlow::Break(
+            refusal(file, sql, &error, pass).map_or(Outcome::Allowed, Outcome::Failed),
+        ),
         Err(Failure::Engine(error)) => ControlFlow::Break(Outcome::Uncertain(error.message)),
         Err(Failure::Stopped(stop)) => ControlFlow::Break(Outcome::Stopped(stop)),
     }
@@ -185,92 +214,4 @@ fn run_file(database: &Database, sql: &str, transaction: Transaction) -> Result<
             Ok(())
         }
     }
-}
-
-/// Messages of errors about names the application may supply at run time: functions,
-/// collations, virtual table modules and tokenizers it registers or loads (sqlx's
-/// `collation`, `extension`, `regexp`), databases it attaches.
-const SUPPLIED_AT_RUN_TIME: [&str; 6] = [
-    "no such function: ",
-    "no such collation sequence: ",
-    "no such module: ",
-    "no such tokenizer: ",
-    "unknown tokenizer: ",
-    "unknown database ",
-];
-
-/// Whether the runtime will certainly meet `error` too, on a database that only the
-/// migrations have changed.
-fn certain(database: &Database, error: &EngineError) -> bool {
-    // Only plain SQL errors: the other codes come from the rows (constraints, datatype
-    // mismatch), the machine (full, too big, out of memory) or other connections.
-    if error.code & 0xff != libsqlite3_sys::SQLITE_ERROR {
-        return false;
-    }
-    if SUPPLIED_AT_RUN_TIME
-        .iter()
-        .any(|prefix| error.message.starts_with(prefix))
-        || in_other_schema(&error.message)
-        // Foreign keys are checked only with `foreign_keys = ON`, sqlx's default, which an
-        // application may turn off.
-        || error.message.starts_with("foreign key mismatch")
-    {
-        return false;
-    }
-    match error.phase {
-        // Compiling a statement reads only the schema, which the migrations alone made.
-        Phase::Prepare => true,
-        // Running it may read rows. With none anywhere, the error came from the schema
-        // and the statement alone; otherwise the rows at run time are the application's.
-        Phase::Step => !database.has_rows(),
-    }
-}
-
-/// Whether `message` is about a table of a schema other than `main` and `temp` (`no such
-/// table: aux.t`): one the application may attach.
-fn in_other_schema(message: &str) -> bool {
-    message
-        .strip_prefix("no such table: ")
-        .and_then(|name| name.split_once('.'))
-        .is_some_and(|(schema, _)| {
-            !schema.eq_ignore_ascii_case("main") && !schema.eq_ignore_ascii_case("temp")
-        })
-}
-
-/// The finding for `error` in `file`, whose text is `sql`.
-fn finding(file: &File<'_>, sql: &str, error: &EngineError, pass: Pass<'_>) -> Finding {
-    // The statement's first token: SQLite began to read at the end of the previous one.
-    let start = sql
-        .get(error.start..)
-        .and_then(|rest| split(rest, Dialect::Sqlite).into_iter().next())
-        .map_or(error.start, |statement| error.start + statement.offset);
-    let at = error
-        .token
-        .filter(|&token| token >= start && sql.is_char_boundary(token))
-        .unwrap_or(start);
-    let location = locate(sql, Dialect::Sqlite, at);
-    let statement = match &location.statement {
-        Some((_, statement)) => statement.as_str(),
-        None => sql.get(start..).unwrap_or_default(),
-    };
-    let fix = match pass {
-        Pass::Up => "correct the statement (SQLite refused it when the macro applied the \
-                     migrations in order to an empty in-memory database)"
-            .to_owned(),
-        Pass::Down => "correct the down script so that it reverts its up (SQLite refused it when \
-                       the macro ran it right after the up, on an empty in-memory database)"
-            .to_owned(),
-        Pass::Again(down) => format!(
-            "make `{down}` revert everything its up does (SQLite refused this statement when the \
-             macro applied the up again after that down script, on an empty in-memory database)"
-        ),
-    };
-    Finding::new(
-        Kind::Error(Problem::Engine),
-        file.name,
-        (location.line, location.column),
-        statement,
-        error.message.clone(),
-        fix,
-    )
 }

@@ -2,7 +2,7 @@ use std::time::{Duration, Instant};
 
 use super::connection::{Database, Stop};
 use super::{execute, outcome, Outcome};
-use crate::analysis::{File, Finding, Kind, Problem};
+use crate::analysis::{analyze_files, Dialect, File, Finding, Kind, Problem, Settings};
 
 /// The one finding of `files`, which must have one.
 fn finding(files: &[File<'_>]) -> Finding {
@@ -316,5 +316,77 @@ fn the_connection_has_sqlx_s_default_settings() {
     assert_eq!(
         database.texts(c"PRAGMA temp_store"),
         Some(vec!["2".to_owned()])
+    );
+}
+
+/// The errors `analyze_files` reports for `files` on SQLite, as `(problem, file, line)`.
+fn analysis_errors(files: &[File<'_>], settings: &Settings) -> Vec<(Problem, String, usize)> {
+    analyze_files(files, Dialect::Sqlite, settings)
+        .into_iter()
+        .filter_map(|finding| match finding.kind {
+            Kind::Error(problem) => Some((problem, finding.file, finding.line)),
+            Kind::Lint(_) => None,
+        })
+        .collect()
+}
+
+#[test]
+fn the_analysis_reports_sqlites_refusal_in_file_order() {
+    let files = [
+        File::sql(1, "0001_a.sql", "CREATE TABLE a (id INT);", true),
+        File::sql(
+            2,
+            "0002_b.sql",
+            "CREATE TABLE b (id INT);\nDROP TABEL a;",
+            true,
+        ),
+        File::sql(3, "0003_c.sql", "CREATE INDEX c_id ON c (id);", true),
+    ];
+    assert_eq!(
+        analysis_errors(&files, &Settings::default()),
+        [
+            (Problem::Engine, "0002_b.sql".to_owned(), 2),
+            (Problem::Missing, "0003_c.sql".to_owned(), 1),
+        ]
+    );
+}
+
+#[test]
+fn an_error_the_analysis_reports_on_the_statement_is_not_repeated() {
+    // The model says the table exists already; SQLite says so too, in its words.
+    let files = [
+        File::sql(1, "0001_a.sql", "CREATE TABLE a (id INT);", true),
+        File::sql(2, "0002_a.sql", "CREATE TABLE a (\n  id INT\n);", true),
+    ];
+    assert!(execute(&files).is_some());
+    assert_eq!(
+        analysis_errors(&files, &Settings::default()),
+        [(Problem::AlreadyExists, "0002_a.sql".to_owned(), 1)]
+    );
+}
+
+#[test]
+fn the_engine_error_can_be_allowed() {
+    // On the statement: the run stops there, silently.
+    let files = [
+        File::sql(
+            1,
+            "0001_a.sql",
+            "CREATE TABLE a (id INT);\n-- migrate:allow engine -- runs on our fork of SQLite\nDROP TABEL a;",
+            true,
+        ),
+        // Only SQLite sees this one, and its run stopped before.
+        File::sql(2, "0002_b.sql", "DROP TABEL b;", true),
+    ];
+    assert_eq!(outcome(&files), Outcome::Allowed);
+    assert_eq!(analysis_errors(&files, &Settings::default()), []);
+    // For the directory (`allow = ["engine"]`).
+    let files = [File::sql(1, "0001_a.sql", "DROP TABEL a;", true)];
+    let mut settings = Settings::default();
+    assert!(settings.allow_name("engine"));
+    assert_eq!(analysis_errors(&files, &settings), []);
+    assert_eq!(
+        analysis_errors(&files, &Settings::default()),
+        [(Problem::Engine, "0001_a.sql".to_owned(), 1)]
     );
 }
