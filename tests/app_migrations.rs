@@ -64,7 +64,8 @@ fn sqlite_finds_no_error_at_compile_time() {
     );
     assert_eq!(engine_errors(findings), []);
 
-    // Every SQL file before the Rust migration ran: a failing file in its place is reached.
+    // Every SQL file before the Rust migration ran: a file only SQLite finds wrong
+    // (a syntax error: to the model it is opaque), in its place, is reached.
     let mut files = Vec::new();
     for migration in migrations::MIGRATIONS.iter() {
         let up = migration.up();
@@ -92,7 +93,7 @@ fn sqlite_finds_no_error_at_compile_time() {
         7,
         "0001 to 0005, two of them with a down script"
     );
-    files.push(File::sql(6, "probe.sql", "DROP TABLE never_created;", true));
+    files.push(File::sql(6, "probe.sql", "DROP TABEL never_created;", true));
     let errors = engine_errors(analyze_files(&files, Dialect::Sqlite, &Settings::default()));
     assert_eq!(errors.len(), 1, "{errors:#?}");
     assert_eq!(errors[0].file, "probe.sql");
