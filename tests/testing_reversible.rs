@@ -15,8 +15,8 @@ use crate::support::{diesel_layout, runtime_migrations, sqlx_layout, CORPUS};
 
 // The items that use `../shared/corpus` are compiled only when it is there (see
 // corpus_present.rs).
-// SQLite, run by the macro, refuses their down scripts (`engine`): allowed, since the check
-// at run time is what these tests are about.
+// SQLite, run by the macro, refuses its down script (`engine`): allowed, since the check at
+// run time is what these tests are about.
 #[cfg(corpus)]
 mod atuin_scripts {
     migrate::embed_migrations!(
@@ -31,6 +31,8 @@ mod lossy_default {
         dialect = ["postgres", "mysql", "sqlite"]
     );
 }
+// Its down script forgets an index, so SQLite, run by the macro, refuses the up applied again
+// (`engine`): allowed likewise.
 mod forgotten_index {
     migrate::embed_migrations!(
         "fixtures/testing_forgotten_index",
