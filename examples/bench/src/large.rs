@@ -15,10 +15,10 @@ use crate::tools::Tool;
 pub const STATEMENTS: i64 = 86_843;
 
 mod migrate_pg {
-    migrate::embed_migrations!("generated/large_migrate_pg");
+    migrate::embed_migrations!("generated/large_migrate_pg", dialect = "postgres");
 }
 mod migrate_my {
-    migrate::embed_migrations!("generated/large_migrate_my");
+    migrate::embed_migrations!("generated/large_migrate_my", dialect = "mysql");
 }
 static SQLX_PG: sqlx::migrate::Migrator = sqlx::migrate!("generated/large_sqlx_pg");
 static SQLX_MY: sqlx::migrate::Migrator = sqlx::migrate!("generated/large_sqlx_my");

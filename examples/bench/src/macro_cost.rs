@@ -84,11 +84,11 @@ fn manifest(tool: Tool) -> String {
     let migrate = migrate.display();
     let deps = match tool {
         Tool::Migrate => format!(
-            "migrate = {{ path = \"{migrate}\", features = [\"postgres\"] }}\n\
+            "migrate = {{ package = \"checked-migrations\", path = \"{migrate}\", features = [\"postgres\"] }}\n\
              sqlx = {{ version = \"0.9\", default-features = false, features = [\"runtime-tokio\", \"postgres\"] }}\n\
              tokio = {{ version = \"1\", features = [\"rt-multi-thread\", \"macros\"] }}\n\n\
              [build-dependencies]\n\
-             migrate = {{ path = \"{migrate}\", default-features = false }}\n"
+             migrate = {{ package = \"checked-migrations\", path = \"{migrate}\", default-features = false }}\n"
         ),
         Tool::Sqlx => "sqlx = { version = \"0.9\", default-features = false, features = [\"runtime-tokio\", \"postgres\", \"migrate\", \"macros\"] }\n\
              tokio = { version = \"1\", features = [\"rt-multi-thread\", \"macros\"] }\n"

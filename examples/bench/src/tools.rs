@@ -57,13 +57,22 @@ impl Tool {
 pub const SIZES: [usize; 3] = [10, 100, 1000];
 
 mod migrate_10 {
-    migrate::embed_migrations!("generated/migrate_10");
+    migrate::embed_migrations!(
+        "generated/migrate_10",
+        dialect = ["postgres", "mysql", "sqlite"]
+    );
 }
 mod migrate_100 {
-    migrate::embed_migrations!("generated/migrate_100");
+    migrate::embed_migrations!(
+        "generated/migrate_100",
+        dialect = ["postgres", "mysql", "sqlite"]
+    );
 }
 mod migrate_1000 {
-    migrate::embed_migrations!("generated/migrate_1000");
+    migrate::embed_migrations!(
+        "generated/migrate_1000",
+        dialect = ["postgres", "mysql", "sqlite"]
+    );
 }
 
 static SQLX_10: sqlx::migrate::Migrator = sqlx::migrate!("generated/sqlx_10");
