@@ -157,6 +157,9 @@ pub use migrate_macros::{down, up};
 ///   another tool creates. An unknown name is a compile error.
 /// - `lints = "deny"`: lints are compile errors (for CI). Lints are deprecation warnings, so
 ///   `RUSTFLAGS="-D warnings"` denies them too.
+/// - `lints_from = 42`: lint only migration 42 and later. For a project that adopts the
+///   macro with migrations long applied in production: their lints help nobody now, while
+///   errors are still reported in every migration.
 ///
 /// ```no_run
 /// # extern crate checked_migrations as migrate; // users name the dependency `migrate`

@@ -179,6 +179,9 @@ pub fn expand(krate: &TokenStream, input: &Input, set: &Set, checked: &Checked) 
     let dir = set.dir.to_string_lossy();
     let dialects = dialects(krate, &checked.dialects);
     let allowed: Vec<String> = input.allow.iter().map(syn::LitStr::value).collect();
+    let lints_from = input
+        .lints_from
+        .map(|version| quote!(.with_lints_from(#version)));
     let build_script_warning = build_script_warning(input, &set.dir);
     let sql_warnings = checked
         .warnings
@@ -209,7 +212,8 @@ pub fn expand(krate: &TokenStream, input: &Input, set: &Set, checked: &Checked) 
             )
             // What `migrate lint` needs to report what this build reports.
             .with_dialects(&[#(#dialects),*])
-            .with_allowed_lints(&[#(#allowed),*]);
+            .with_allowed_lints(&[#(#allowed),*])
+            #lints_from;
 
             /// A migrator over [`MIGRATIONS`] with the default settings, to configure before running.
             pub fn migrator() -> #krate::Migrator {

@@ -1,5 +1,6 @@
 //! The macro's arguments: `embed_migrations!("path")`, optionally followed by
-//! `dialect = "postgres"` (or a list), `allow = ["rule", …]` and `lints = "deny"`.
+//! `dialect = "postgres"` (or a list), `allow = ["rule", …]`, `lints = "deny"` and
+//! `lints_from = <version>`.
 
 use std::path::PathBuf;
 
@@ -20,6 +21,8 @@ pub struct Input {
     pub allow: Vec<LitStr>,
     /// What lints are.
     pub lints: Lints,
+    /// `lints_from = V`: lint only version `V` and later.
+    pub lints_from: Option<i64>,
 }
 
 /// Whether the SQL lints warn or fail the build (`lints = "deny"`).
@@ -31,7 +34,7 @@ pub enum Lints {
     Deny,
 }
 
-const ARGUMENTS: &str = "`dialect = \"postgres\"` (or `\"mysql\"`, `\"sqlite\"`, or a list), `allow = [\"rule\", …]` or `lints = \"deny\"`";
+const ARGUMENTS: &str = "`dialect = \"postgres\"` (or `\"mysql\"`, `\"sqlite\"`, or a list), `allow = [\"rule\", …]`, `lints = \"deny\"` or `lints_from = <version>`";
 
 impl Parse for Input {
     fn parse(input: ParseStream) -> syn::Result<Self> {
@@ -54,6 +57,7 @@ impl Parse for Input {
             dialects: None,
             allow: Vec::new(),
             lints: Lints::Warn,
+            lints_from: None,
         };
         while !input.is_empty() {
             let _comma: Token![,] = input.parse()?;
@@ -71,6 +75,15 @@ impl Parse for Input {
                 "dialect" => parsed.dialects = Some(dialects(input)?),
                 "allow" => parsed.allow = strings(input)?,
                 "lints" => parsed.lints = lints(input)?,
+                "lints_from" => {
+                    let version: syn::LitInt = input.parse()?;
+                    parsed.lints_from = Some(version.base10_parse().map_err(|_| {
+                        syn::Error::new(
+                            version.span(),
+                            "`lints_from` takes a migration version, an integer that fits `i64`",
+                        )
+                    })?);
+                }
                 other => {
                     return Err(syn::Error::new(
                         key.span(),

@@ -148,6 +148,7 @@ pub struct Migrations {
     list: &'static [&'static Migration],
     dialects: &'static [Dialect],
     allowed_lints: &'static [&'static str],
+    lints_from: Option<i64>,
 }
 
 impl Migrations {
@@ -164,6 +165,7 @@ impl Migrations {
             list,
             dialects: &[],
             allowed_lints: &[],
+            lints_from: None,
         }
     }
 
@@ -171,6 +173,15 @@ impl Migrations {
     #[doc(hidden)]
     pub const fn with_dialects(self, dialects: &'static [Dialect]) -> Self {
         Migrations { dialects, ..self }
+    }
+
+    /// Records the macro call's `lints_from = V`.
+    #[doc(hidden)]
+    pub const fn with_lints_from(self, version: i64) -> Self {
+        Migrations {
+            lints_from: Some(version),
+            ..self
+        }
     }
 
     /// Records the macro call's `allow = […]`: names of rules or errors the macro has checked.
@@ -208,6 +219,11 @@ impl Migrations {
     /// command and `migrate::lint` honour them, so they report what the build reports.
     pub fn allowed_lints(&self) -> &'static [&'static str] {
         self.allowed_lints
+    }
+
+    /// The macro call's `lints_from = V`: lints are reported only for version `V` and later.
+    pub fn lints_from(&self) -> Option<i64> {
+        self.lints_from
     }
 
     /// The migrations in version order.

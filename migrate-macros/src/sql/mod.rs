@@ -34,7 +34,8 @@ pub struct Checked {
 /// Reads the SQL of `set`. Returns the dialects and warnings, or every error.
 pub fn check(input: &Input, set: &Set) -> syn::Result<Checked> {
     // An unknown name in `allow` is reported with whatever the SQL has: one build, every error.
-    let (settings, mut error) = settings(input);
+    let (mut settings, mut error) = settings(input);
+    settings.lints_from = input.lints_from;
     let dialects = match dialects(input) {
         Ok(dialects) => dialects,
         Err(warning) => {

@@ -15,8 +15,9 @@ use super::transaction::refuses_transaction;
 use super::{Content, Dialect, File, Finding, Kind, Problem, Transaction};
 use crate::statements::{kind, StatementKind};
 
-/// Runs the analysis over `files` (see [`super::analyze_files`]).
-pub(crate) fn run(files: &[File<'_>], dialect: Dialect) -> Vec<Finding> {
+/// Runs the analysis over `files` (see [`super::analyze_files`]); lints only from version
+/// `lints_from` on (the linter still reads every file: what an earlier one proves counts).
+pub(crate) fn run(files: &[File<'_>], dialect: Dialect, lints_from: Option<i64>) -> Vec<Finding> {
     let mut model = Model::new(dialect);
     let mut linter = Linter::new(dialect);
     let mut findings = Vec::new();
@@ -26,6 +27,7 @@ pub(crate) fn run(files: &[File<'_>], dialect: Dialect) -> Vec<Finding> {
             Content::Up { sql, transaction } => {
                 model.begin_migration();
                 linter.begin_file(transaction);
+                let first = findings.len();
                 let mut run = FileRun {
                     file,
                     sql,
@@ -33,6 +35,16 @@ pub(crate) fn run(files: &[File<'_>], dialect: Dialect) -> Vec<Finding> {
                     findings: &mut findings,
                 };
                 run.statements(&mut model, Some(&mut linter));
+                if lints_from.is_some_and(|from| file.version < from) {
+                    let mut index = first;
+                    while index < findings.len() {
+                        if matches!(findings[index].kind, Kind::Lint(_)) {
+                            findings.remove(index);
+                        } else {
+                            index += 1;
+                        }
+                    }
+                }
             }
             Content::Down { sql, transaction } => {
                 // A down script runs against the schema after its up; what it leaves is not

@@ -154,6 +154,10 @@ pub struct Settings {
     pub allow: Vec<Rule>,
     /// Errors turned off for every file (also `allow = [...]`, by their names).
     pub allow_errors: Vec<Problem>,
+    /// Lint only migrations of this version and later (the macro's `lints_from = V`): the
+    /// earlier ones are applied already, and a warning about them helps nobody. Errors are
+    /// reported in every migration.
+    pub lints_from: Option<i64>,
 }
 
 impl Settings {
@@ -161,7 +165,7 @@ impl Settings {
     pub fn allowing(rules: impl IntoIterator<Item = Rule>) -> Self {
         Settings {
             allow: rules.into_iter().collect(),
-            allow_errors: Vec::new(),
+            ..Settings::default()
         }
     }
 
@@ -207,7 +211,7 @@ impl Settings {
 /// Analyzes migration files given in version order, each up file followed by its down file
 /// when it has one. Returns every finding, in file order.
 pub fn analyze_files(files: &[File<'_>], dialect: Dialect, settings: &Settings) -> Vec<Finding> {
-    let mut findings = check::run(files, dialect);
+    let mut findings = check::run(files, dialect, settings.lints_from);
     #[cfg(feature = "analysis-sqlite")]
     if dialect == Dialect::Sqlite {
         sqlite::add_to(files, &mut findings);
@@ -224,6 +228,7 @@ pub fn analyze(
     settings: &Settings,
 ) -> Vec<Finding> {
     let mut settings = settings.clone();
+    settings.lints_from = settings.lints_from.or(migrations.lints_from());
     for name in migrations.allowed_lints() {
         // The macro rejected any other name; a hand-built list may hold one: passed over.
         let _known = settings.allow_name(name);

@@ -116,3 +116,31 @@ fn dropping_what_is_certainly_gone_is_no_risk() {
         ]
     );
 }
+
+#[test]
+fn lints_from_a_version_leave_earlier_migrations_alone() {
+    let names = super::names(3);
+    let sqls = [
+        "CREATE TABLE t (a int, b int);",
+        "UPDATE t SET a = 1;\nALTER TABLE t DROP COLUMN nope;",
+        "UPDATE t SET b = 1;",
+    ];
+    let files = super::up_files(&names, &sqls);
+    let settings = Settings {
+        lints_from: Some(3),
+        ..Settings::default()
+    };
+    let findings = analyze_files(&files, Dialect::Postgres, &settings);
+    let found: Vec<(&str, &str)> = findings
+        .iter()
+        .map(|f| (f.file.as_str(), f.code()))
+        .collect();
+    // The error in 0002 still counts; only its lint is gone.
+    assert_eq!(
+        found,
+        [
+            ("0002_m.sql", "missing"),
+            ("0003_m.sql", "update-without-where")
+        ]
+    );
+}
