@@ -36,14 +36,7 @@ pub(crate) fn run(files: &[File<'_>], dialect: Dialect, lints_from: Option<i64>)
                 };
                 run.statements(&mut model, Some(&mut linter));
                 if lints_from.is_some_and(|from| file.version < from) {
-                    let mut index = first;
-                    while index < findings.len() {
-                        if matches!(findings[index].kind, Kind::Lint(_)) {
-                            findings.remove(index);
-                        } else {
-                            index += 1;
-                        }
-                    }
+                    drop_from(&mut findings, first, |kind| matches!(kind, Kind::Lint(_)));
                 }
             }
             Content::Down { sql, transaction } => {
@@ -116,14 +109,7 @@ impl FileRun<'_, '_> {
 
     /// Drops the findings from `first` on that the statement's comments allow.
     fn opt_out(&mut self, first: usize, opt_outs: &Allowed) {
-        let mut index = first;
-        while index < self.findings.len() {
-            if opt_outs.allows(self.findings[index].kind) {
-                self.findings.remove(index);
-            } else {
-                index += 1;
-            }
-        }
+        drop_from(self.findings, first, |kind| opt_outs.allows(kind));
     }
 
     fn need(&mut self, model: &Model, statement: &Parsed<'_>, need: Need) {
@@ -191,6 +177,12 @@ impl FileRun<'_, '_> {
             fix,
         ));
     }
+}
+
+/// Drops the findings from index `first` on whose kind `drop` selects.
+fn drop_from(findings: &mut Vec<Finding>, first: usize, drop: impl Fn(Kind) -> bool) {
+    let tail = findings.split_off(first.min(findings.len()));
+    findings.extend(tail.into_iter().filter(|finding| !drop(finding.kind)));
 }
 
 /// Where `ident` is in the file: its span is relative to the statement's text.

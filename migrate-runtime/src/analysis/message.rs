@@ -6,9 +6,13 @@ use super::Problem;
 /// A statement needs `object`, which certainly does not exist.
 pub(crate) fn missing(model: &Model, object: &Object) -> (Problem, String, String) {
     let (message, fix) = match object {
-        Object::Table(name) | Object::Relation(name) => (
+        Object::Table(name) => (
             format!("table `{name}` does not exist at this point: no earlier migration creates it, or one drops or renames it"),
             format!("create `{name}` in an earlier migration, or correct the name"),
+        ),
+        Object::Relation(name) => (
+            format!("`{name}` does not exist at this point: no earlier migration creates a view, sequence or table of that name, or one drops or renames it"),
+            format!("correct the name, or write `IF EXISTS` if `{name}` may be absent"),
         ),
         Object::Column(table, column) => {
             let known = model.columns_of(table);
