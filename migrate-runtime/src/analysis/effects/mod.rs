@@ -173,10 +173,12 @@ fn harmless(text: &str) -> Option<Harmless> {
 /// A statement that calls a function the migrations created runs its body: what the body
 /// names may have changed.
 fn calls(effects: &mut Effects<'_>, ast: &Statement, text: &str) {
-    if matches!(
-        ast,
-        Statement::CreateFunction(_) | Statement::CreateTrigger(_) | Statement::DropFunction(_)
-    ) {
+    if !effects.model.has_functions()
+        || matches!(
+            ast,
+            Statement::CreateFunction(_) | Statement::CreateTrigger(_) | Statement::DropFunction(_)
+        )
+    {
         return;
     }
     let mut changes = Vec::new();

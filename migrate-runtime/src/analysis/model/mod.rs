@@ -318,14 +318,17 @@ impl Model {
     /// PostgreSQL names the index of a constraint or of `CREATE INDEX ON t (c)` and the
     /// sequence of a serial column `<table>_…`; the model does not follow those names.
     fn may_be_implicit(&self, key: &Key) -> bool {
-        self.relations.iter().any(|((schema, table), entry)| {
-            *schema == key.0
-                && matches!(entry.value, Relation::Table(_))
-                && key
-                    .1
-                     .0
-                    .strip_prefix(table.0.as_str())
-                    .is_some_and(|rest| rest.starts_with('_'))
+        // Each `_` may end the table's name: a lookup per `_`, not a scan of every relation.
+        let name = &key.1 .0;
+        name.match_indices('_').any(|(at, _)| {
+            let table = (key.0.clone(), Name(name[..at].to_owned()));
+            matches!(
+                self.relations.get(&table),
+                Some(Entry {
+                    value: Relation::Table(_),
+                    ..
+                })
+            )
         })
     }
 
@@ -366,6 +369,11 @@ impl Model {
             }) => t.columns.iter().map(|c| format!("`{}`", c.name)).collect(),
             _ => Vec::new(),
         }
+    }
+
+    /// Whether the migrations created any function so far.
+    pub fn has_functions(&self) -> bool {
+        !self.functions.is_empty()
     }
 
     /// A function the migrations created, by its name as written in a statement.
