@@ -48,7 +48,8 @@ async fn apply_on_sqlite() {
 #[test]
 fn sqlite_finds_no_error_at_compile_time() {
     use migrate_runtime::analysis::{
-        analyze, analyze_files, Dialect, File, Finding, Kind, Problem, Settings,
+        analyze, analyze_files, files as analysis_files, Content, Dialect, File, Finding, Kind,
+        Problem, Settings,
     };
 
     let engine_errors = |findings: Vec<Finding>| {
@@ -66,28 +67,10 @@ fn sqlite_finds_no_error_at_compile_time() {
 
     // Every SQL file before the Rust migration ran: a file only SQLite finds wrong
     // (a syntax error: to the model it is opaque), in its place, is reached.
-    let mut files = Vec::new();
-    for migration in migrations::MIGRATIONS.iter() {
-        let up = migration.up();
-        if up.is_rust() {
-            break;
-        }
-        let version = migration.version();
-        files.push(File::sql(
-            version,
-            up.file(),
-            up.sql(),
-            !up.no_transaction(),
-        ));
-        if let Some(down) = migration.down() {
-            files.push(File::down(
-                version,
-                down.file(),
-                down.sql(),
-                !down.no_transaction(),
-            ));
-        }
-    }
+    let mut files: Vec<File<'static>> = analysis_files(&migrations::MIGRATIONS)
+        .into_iter()
+        .take_while(|file| !matches!(file.content, Content::Rust))
+        .collect();
     assert_eq!(
         files.len(),
         7,

@@ -233,6 +233,12 @@ pub fn analyze(
         // The macro rejected any other name; a hand-built list may hold one: passed over.
         let _known = settings.allow_name(name);
     }
+    analyze_files(&files(migrations), dialect, &settings)
+}
+
+/// The files of embedded migrations as the analysis reads them: each up file, followed by
+/// its down file when it has one, in version order.
+pub fn files(migrations: &crate::Migrations) -> Vec<File<'static>> {
     let mut files = Vec::with_capacity(migrations.len() * 2);
     for migration in migrations.iter() {
         let version = migration.version();
@@ -256,7 +262,7 @@ pub fn analyze(
             ));
         }
     }
-    analyze_files(&files, dialect, &settings)
+    files
 }
 
 /// The findings of one directory read in several dialects (one list per dialect), as one
