@@ -45,6 +45,18 @@ struct CaseFile {
     down: bool,
 }
 
+impl From<&migrate_tests::corpus::MigrationFile> for CaseFile {
+    fn from(file: &migrate_tests::corpus::MigrationFile) -> Self {
+        CaseFile {
+            version: file.version,
+            name: file.name.clone(),
+            sql: file.sql.clone(),
+            transaction: file.transaction,
+            down: file.role == Role::Down,
+        }
+    }
+}
+
 impl CaseFile {
     fn analysis_file(&self) -> File<'_> {
         if self.down {
@@ -140,16 +152,7 @@ proptest! {
 #[test]
 fn real_directories_whole() {
     for files in real_directories() {
-        let files: Vec<CaseFile> = files
-            .iter()
-            .map(|file| CaseFile {
-                version: file.version,
-                name: file.name.clone(),
-                sql: file.sql.clone(),
-                transaction: file.transaction,
-                down: file.role == Role::Down,
-            })
-            .collect();
+        let files: Vec<CaseFile> = files.iter().map(CaseFile::from).collect();
         if let Err(error) = check(&files, &Settings::default()) {
             panic!("{error}");
         }

@@ -185,13 +185,7 @@ pub fn mutated_real_sql() -> impl Strategy<Value = Vec<CaseFile>> {
             let start = start.index(files.len());
             let mut window: Vec<CaseFile> = files[start..files.len().min(start + len)]
                 .iter()
-                .map(|file| CaseFile {
-                    version: file.version,
-                    name: file.name.clone(),
-                    sql: file.sql.clone(),
-                    transaction: file.transaction,
-                    down: file.role == Role::Down,
-                })
+                .map(CaseFile::from)
                 .collect();
             for mutation in &mutations {
                 mutation.apply(&mut window);
